@@ -1,0 +1,88 @@
+"""Every task of the monorepo: one session per chapter, plus tools, lint, docs and serve.
+
+Chapter sessions are generated from the folders under ``chapters/``: a new chapter joins by
+adding its folder, not by copying a session.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from shared.chapters import Chapter, discover_chapters, latest_chapter  # noqa: E402
+
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+
+CHAPTERS = discover_chapters(ROOT)
+nox.options.sessions = [chapter.name for chapter in CHAPTERS] + ["tools", "lint", "docs"]
+
+RUFF = "ruff>=0.12"
+
+
+def databases_under_test() -> list[str]:
+    """The databases a chapter suite runs on here: SQLite always, PostgreSQL when configured."""
+    databases = ["sqlite"]
+    if os.environ.get("NEODYME_TEST_POSTGRES_URL"):
+        databases.append("postgresql")
+    return databases
+
+
+def register_chapter_session(chapter: Chapter) -> None:
+    def test_chapter(session: nox.Session) -> None:
+        session.install("-e", f"{chapter.path}[test]")
+        session.chdir(chapter.path)
+        if chapter.uses_database:
+            session.log(f"{chapter.name}: testing on {', '.join(databases_under_test())}")
+        else:
+            session.log(f"{chapter.name}: no database in this chapter")
+        session.run("pytest", *session.posargs)
+
+    test_chapter.__doc__ = f"Install {chapter.name} alone and run its tests."
+    nox.session(name=chapter.name)(test_chapter)
+
+
+for _chapter in CHAPTERS:
+    register_chapter_session(_chapter)
+
+
+@nox.session
+def tools(session: nox.Session) -> None:
+    """Test the tooling in shared/ and the cross-chapter invariants."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the book strictly: a broken include or link fails."""
+    session.install("-r", "docs/requirements.txt")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Migrate and serve a chapter (default: the newest) on SQLite at http://127.0.0.1:8000."""
+    names = {chapter.name: chapter for chapter in CHAPTERS}
+    name = session.posargs[0] if session.posargs else latest_chapter(ROOT).name
+    if name not in names:
+        session.error(f"unknown chapter {name!r}; choose one of {', '.join(names)}")
+    chapter = names[name]
+    session.install("-e", str(chapter.path))
+    session.chdir(chapter.path)
+    if chapter.has_migrations:
+        session.run("alembic", "upgrade", "head")
+    session.log(f"Serving {chapter.name} at http://127.0.0.1:8000 (docs at /docs); Ctrl+C stops it")
+    session.run("uvicorn", "neodyme.main:app", "--host", "127.0.0.1", "--port", "8000")

@@ -1,0 +1,1 @@
+"""Tooling for the Neodyme monorepo (never imported by a chapter)."""
