@@ -4,7 +4,12 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neodyme.db"
 

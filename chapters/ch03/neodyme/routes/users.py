@@ -1,0 +1,78 @@
+"""The ``/users`` endpoints."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from neodyme.core.database import get_session
+from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+EMAIL_TAKEN = "A user with this email already exists"
+
+
+async def get_user_or_404(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "User not found")
+    return user
+
+
+async def commit_or_409(session: AsyncSession) -> None:
+    """Commit; a clash with the unique email index means the address is taken."""
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, EMAIL_TAKEN) from None
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+async def create_user(data: UserCreate, session: Session) -> User:
+    """Sign a user up; the email address must not be taken yet, in any letter case."""
+    user = User.model_validate(data)
+    session.add(user)
+    await commit_or_409(session)
+    return user
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+async def read_user(user_id: UserId, session: Session) -> User:
+    """One user by id."""
+    return await get_user_or_404(session, user_id)
+
+
+@router.get("", response_model=list[UserPublic])
+async def list_users(
+    session: Session,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> list[User]:
+    """Users in id order, a page at a time."""
+    users = await session.scalars(select(User).order_by(User.id).offset(offset).limit(limit))
+    return list(users)
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+async def update_user(user_id: UserId, data: UserUpdate, session: Session) -> User:
+    """Change the fields the client sent; the others keep their values."""
+    user = await get_user_or_404(session, user_id)
+    user.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
+    await commit_or_409(session)
+    return user
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: UserId, session: Session) -> None:
+    """Delete a user for good."""
+    user = await get_user_or_404(session, user_id)
+    await session.delete(user)
+    await session.commit()

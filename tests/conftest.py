@@ -1,0 +1,15 @@
+import pytest
+
+from shared.chapters import Chapter, discover_chapters
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes a ``chapter`` argument runs once for every chapter folder."""
+    if "chapter" in metafunc.fixturenames:
+        chapters = discover_chapters()
+        metafunc.parametrize("chapter", chapters, ids=[chapter.name for chapter in chapters])
+
+
+@pytest.fixture(scope="session")
+def chapters() -> list[Chapter]:
+    return discover_chapters()

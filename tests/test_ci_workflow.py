@@ -1,0 +1,51 @@
+"""The GitHub Actions workflow that readers' forks run: valid, and covering every chapter."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from shared.chapters import REPOSITORY_ROOT
+
+WORKFLOW = REPOSITORY_ROOT / ".github" / "workflows" / "ci.yml"
+
+
+def load_workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def test_workflow_is_valid_against_the_github_workflow_schema():
+    result = subprocess.run(
+        [
+            Path(sys.executable).with_name("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            WORKFLOW,
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_tests_every_chapter_folder(chapters):
+    matrix = load_workflow()["jobs"]["chapter"]["strategy"]["matrix"]["chapter"]
+
+    assert matrix == [chapter.name for chapter in chapters]
+
+
+def test_chapter_jobs_run_with_postgresql_and_redis_required():
+    job = load_workflow()["jobs"]["chapter"]
+
+    assert set(job["services"]) == {"postgres", "redis"}
+    assert job["env"]["NEODYME_REQUIRE_SERVICES"] == "1"
+    assert job["env"]["NEODYME_TEST_POSTGRES_URL"].startswith("postgresql+asyncpg://")
+    assert job["steps"][-1]["run"] == "nox -s ${{ matrix.chapter }}"
+
+
+def test_workflow_runs_the_tooling_sessions():
+    sessions = load_workflow()["jobs"]["tooling"]["strategy"]["matrix"]["session"]
+
+    assert sessions == ["tools", "lint", "docs"]
