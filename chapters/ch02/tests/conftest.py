@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -58,11 +59,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 
 @pytest.fixture
-async def client(database_url: str, monkeypatch) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client that talks to a fresh app in-process, with its lifespan run."""
+def start_app(database_url: str, monkeypatch):
+    """Start a fresh app on the test database; a test may start several, one after the other."""
     monkeypatch.setenv("NEODYME_DATABASE_URL", database_url)
-    app = create_app()
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+
+    @asynccontextmanager
+    async def start() -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app()
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+
+    return start
+
+
+@pytest.fixture
+async def client(start_app) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that talks to a fresh app in-process, with its lifespan run."""
+    async with start_app() as client:
+        yield client

@@ -1,9 +1,6 @@
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from neodyme.main import create_app
 
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace"}
 
@@ -103,20 +100,12 @@ async def test_too_long_fields_are_rejected_with_422(client):
     assert response.status_code == 422
 
 
-async def test_users_survive_a_restart(database_url, monkeypatch):
+async def test_users_survive_a_restart(start_app):
     """The point of a database: what one app process stored, the next one reads."""
-    monkeypatch.setenv("NEODYME_DATABASE_URL", database_url)
-
-    async def run_app():
-        app = create_app()
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield client
-
-    async for client in run_app():
+    async with start_app() as client:
         created = await create_user(client)
-    async for client in run_app():
+
+    async with start_app() as client:
         response = await client.get(f"/users/{created['id']}")
 
     assert response.json() == created

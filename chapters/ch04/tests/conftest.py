@@ -4,6 +4,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -91,11 +92,23 @@ async def migrated_database_url(database_url: str, migrations: Migrations) -> st
 
 
 @pytest.fixture
-async def client(migrated_database_url: str, monkeypatch) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client that talks to a fresh app in-process, with its lifespan run."""
+def start_app(migrated_database_url: str, monkeypatch):
+    """Start a fresh app on the test database; a test may start several, one after the other."""
     monkeypatch.setenv("NEODYME_DATABASE_URL", migrated_database_url)
-    app = create_app()
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+
+    @asynccontextmanager
+    async def start() -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app()
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+
+    return start
+
+
+@pytest.fixture
+async def client(start_app) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that talks to a fresh app in-process, with its lifespan run."""
+    async with start_app() as client:
+        yield client

@@ -14,7 +14,6 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 # PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 EMAIL_TAKEN = "A user with this email already exists"
 
@@ -36,7 +35,9 @@ async def commit_or_409(session: AsyncSession) -> None:
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
-async def create_user(data: UserCreate, session: Session) -> User:
+async def create_user(
+    data: UserCreate, session: Annotated[AsyncSession, Depends(get_session)]
+) -> User:
     """Sign a user up; the email address must not be taken yet, in any letter case."""
     user = User.model_validate(data)
     session.add(user)
@@ -45,14 +46,16 @@ async def create_user(data: UserCreate, session: Session) -> User:
 
 
 @router.get("/{user_id}", response_model=UserPublic)
-async def read_user(user_id: UserId, session: Session) -> User:
+async def read_user(
+    user_id: UserId, session: Annotated[AsyncSession, Depends(get_session)]
+) -> User:
     """One user by id."""
     return await get_user_or_404(session, user_id)
 
 
 @router.get("", response_model=list[UserPublic])
 async def list_users(
-    session: Session,
+    session: Annotated[AsyncSession, Depends(get_session)],
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> list[User]:
@@ -62,7 +65,9 @@ async def list_users(
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-async def update_user(user_id: UserId, data: UserUpdate, session: Session) -> User:
+async def update_user(
+    user_id: UserId, data: UserUpdate, session: Annotated[AsyncSession, Depends(get_session)]
+) -> User:
     """Change the fields the client sent; the others keep their values."""
     user = await get_user_or_404(session, user_id)
     user.sqlmodel_update(data.model_dump(exclude_unset=True, exclude_none=True))
@@ -71,7 +76,9 @@ async def update_user(user_id: UserId, data: UserUpdate, session: Session) -> Us
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: UserId, session: Session) -> None:
+async def delete_user(
+    user_id: UserId, session: Annotated[AsyncSession, Depends(get_session)]
+) -> None:
     """Delete a user for good."""
     user = await get_user_or_404(session, user_id)
     await session.delete(user)
