@@ -1,0 +1,97 @@
+"""The book shows only code that exists: every Python listing is included from a chapter file."""
+
+import re
+
+import pytest
+import yaml
+
+from shared.chapters import REPOSITORY_ROOT
+
+DOCS = REPOSITORY_ROOT / "docs"
+FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+) *(?P<lang>[\w+-]*)[^\n]*$")
+INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"\s*$')
+SECTIONS = [
+    "Problem",
+    "Pain point",
+    "Theory",
+    "Solution",
+    "Neodyme code",
+    "Hands-on",
+    "What you learn",
+    "Building Blocks",
+    "Production Impact",
+    "Exercises",
+]
+
+
+def fenced_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """(language, lines) of every fenced code block in a Markdown text."""
+    blocks, current, closing = [], None, None
+    for line in text.splitlines():
+        if current is None:
+            match = FENCE.match(line)
+            if match:
+                current, closing = (match["lang"].lower(), []), match["fence"]
+        elif line.strip() == closing:
+            blocks.append(current)
+            current = None
+        else:
+            current[1].append(line)
+    return blocks
+
+
+def pages() -> list:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def test_fenced_blocks_finds_language_and_body():
+    text = "intro\n```python\nprint(1)\n```\n\n~~~bash\nls\n~~~\n"
+
+    assert fenced_blocks(text) == [("python", ["print(1)"]), ("bash", ["ls"])]
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: str(page.relative_to(DOCS)))
+def test_python_listings_are_includes_of_real_files(page):
+    pasted = [
+        body
+        for language, body in fenced_blocks(page.read_text())
+        if language in {"python", "py", "toml", "ini", "mako"}
+        and not all(INCLUDE.match(line) for line in body if line.strip())
+    ]
+
+    assert pasted == [], f"{page.name} pastes code instead of including it"
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: str(page.relative_to(DOCS)))
+def test_included_files_exist(page):
+    for _, body in fenced_blocks(page.read_text()):
+        for line in body:
+            if match := INCLUDE.match(line):
+                path = match["path"].split(":")[0]
+                assert (REPOSITORY_ROOT / path).is_file(), f"{page.name} includes missing {path}"
+
+
+def test_every_chapter_has_a_page_in_the_books_shape(chapter):
+    page = DOCS / "chapters" / f"{chapter.name}.md"
+    headings = re.findall(r"^## (.+?)\s*$", page.read_text(), flags=re.MULTILINE)
+
+    assert [heading for heading in headings if heading in SECTIONS] == SECTIONS
+
+
+def test_every_chapter_page_is_in_the_navigation(chapters):
+    config = yaml.load((REPOSITORY_ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    in_nav = re.findall(r"chapters/(ch\d\d)\.md", str(config["nav"]))
+
+    assert in_nav == [chapter.name for chapter in chapters]
+
+
+def test_snippets_refuse_missing_files():
+    config = yaml.load((REPOSITORY_ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    extensions = {
+        name: options
+        for entry in config["markdown_extensions"]
+        for name, options in (entry.items() if isinstance(entry, dict) else [(entry, {})])
+    }
+
+    assert config["strict"] == "true"
+    assert extensions["pymdownx.snippets"]["check_paths"] == "true"
