@@ -1,0 +1,22 @@
+"""What the routes depend on, as ``Annotated`` aliases that FastAPI resolves per request.
+
+A route that declares ``users: UserRepositoryDep`` gets a repository bound to this request's
+database session; tests can replace any provider with ``app.dependency_overrides``.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neodyme.core.database import get_session
+from neodyme.repositories.user import UserRepository
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_user_repository(session: SessionDep) -> UserRepository:
+    return UserRepository(session)
+
+
+UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]

@@ -1,0 +1,57 @@
+"""The ``/users`` endpoints: HTTP in, HTTP out; the repository does the storing."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from neodyme.core.exceptions import UserNotFoundError
+from neodyme.dependencies import UserRepositoryDep
+from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
+from neodyme.repositories.user import UserRepository
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def get_user_or_404(users: UserRepository, user_id: int) -> User:
+    user = await users.get(user_id)
+    if user is None:
+        raise UserNotFoundError
+    return user
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+async def create_user(data: UserCreate, users: UserRepositoryDep) -> User:
+    """Sign a user up; the email address must not be taken yet, in any letter case."""
+    return await users.create(data)
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+async def read_user(user_id: UserId, users: UserRepositoryDep) -> User:
+    """One user by id."""
+    return await get_user_or_404(users, user_id)
+
+
+@router.get("", response_model=list[UserPublic])
+async def list_users(
+    users: UserRepositoryDep,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> list[User]:
+    """Users in id order, a page at a time."""
+    return list(await users.list(offset, limit))
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+async def update_user(user_id: UserId, data: UserUpdate, users: UserRepositoryDep) -> User:
+    """Change the fields the client sent; the others keep their values."""
+    user = await get_user_or_404(users, user_id)
+    return await users.update(user, data.model_dump(exclude_unset=True, exclude_none=True))
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: UserId, users: UserRepositoryDep) -> None:
+    """Delete a user for good."""
+    await users.delete(await get_user_or_404(users, user_id))
