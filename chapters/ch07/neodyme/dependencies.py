@@ -1,0 +1,84 @@
+"""What the routes depend on, as ``Annotated`` aliases that FastAPI resolves per request.
+
+A route that declares ``users: UserRepositoryDep`` gets a repository bound to this request's
+database session; ``user: CurrentUserDep`` gets the user its bearer token names, or the
+request ends with a 401. Tests can replace any provider with ``app.dependency_overrides``.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neodyme.core.database import get_session
+from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
+from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.security import decode_token
+from neodyme.models.user import User
+from neodyme.repositories.refresh_token import RefreshTokenRepository
+from neodyme.repositories.todo import TodoRepository
+from neodyme.repositories.user import UserRepository
+from neodyme.services.auth import AuthService
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_user_repository(session: SessionDep) -> UserRepository:
+    return UserRepository(session)
+
+
+def get_todo_repository(session: SessionDep) -> TodoRepository:
+    return TodoRepository(session)
+
+
+def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
+    return RefreshTokenRepository(session)
+
+
+UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
+TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
+RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
+
+
+def get_auth_service(
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep
+) -> AuthService:
+    return AuthService(users, refresh_tokens)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+# Reads "Authorization: Bearer <token>"; auto_error=False lets us answer with our own problem.
+bearer_token = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(bearer_token)], users: UserRepositoryDep
+) -> User:
+    """The active user named by a valid access token."""
+    if token is None:
+        raise UnauthorizedError
+    user = await users.get(int(decode_token(token, "access")["sub"]))
+    if user is None or not user.is_active:
+        raise InvalidTokenError
+    return user
+
+
+CurrentUserDep = Annotated[User, Depends(get_current_user)]
+
+
+def get_superuser(user: CurrentUserDep) -> User:
+    if not user.is_superuser:
+        raise ForbiddenError("Only superusers may do this.")
+    return user
+
+
+SuperuserDep = Annotated[User, Depends(get_superuser)]
+
+
+def get_login_limiter(request: Request) -> FailedLoginLimiter:
+    return request.app.state.login_limiter
+
+
+LoginLimiterDep = Annotated[FailedLoginLimiter, Depends(get_login_limiter)]

@@ -1,0 +1,90 @@
+"""The application factory and the ASGI application that uvicorn serves."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from neodyme import __version__
+from neodyme.core.database import create_engine, create_sessionmaker, database_url
+from neodyme.core.middleware import SecurityHeadersMiddleware
+from neodyme.core.migrations import check_database_is_at_head
+from neodyme.core.problems import add_problem_handlers
+from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.routes import auth, todos, users
+
+DESCRIPTION = """
+Neodyme is the API built, chapter by chapter, in the Neodyme book.
+
+This stage stores users in a database (SQLite by default, PostgreSQL in production),
+validates everything a client sends, and evolves its schema with Alembic migrations.
+Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`.
+Users log in for JWT access and refresh tokens and keep their own todo lists.
+"""
+
+TAGS_METADATA = [
+    {"name": "health", "description": "Is the service up, and which version is it?"},
+    {"name": "auth", "description": "Log in for a token pair, refresh it, log out."},
+    {
+        "name": "users",
+        "description": "Sign up; read and change your account (or any, as superuser).",
+    },
+    {"name": "todos", "description": "Your own todo list."},
+]
+
+# Failed logins allowed per email address, and per client, within the window.
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+class HealthStatus(BaseModel):
+    """What `GET /health` answers."""
+
+    status: str
+    version: str
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database when the app starts and release its connections when it stops.
+
+    The schema belongs to the migrations (``alembic upgrade head``), not to the app: the app
+    only checks that the database is at the newest revision before it serves anything.
+    """
+    engine = create_engine(database_url())
+    try:
+        await check_database_is_at_head(engine)
+        app.state.sessionmaker = create_sessionmaker(engine)
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    """Build the application; tests call this to get a fresh app."""
+    app = FastAPI(
+        title="Neodyme",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS_METADATA,
+        lifespan=lifespan,
+    )
+
+    @app.get("/health", response_model=HealthStatus, tags=["health"])
+    async def health() -> HealthStatus:
+        """Report that the service is running, and its version."""
+        return HealthStatus(status="ok", version=__version__)
+
+    add_problem_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.login_limiter = FailedLoginLimiter(
+        LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW_SECONDS
+    )
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(todos.router)
+    return app
+
+
+app = create_app()

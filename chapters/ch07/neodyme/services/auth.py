@@ -1,0 +1,52 @@
+"""Logging in, and the life of a token pair: issue, rotate, revoke."""
+
+from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
+from neodyme.core.security import (
+    ACCESS_TOKEN_LIFETIME,
+    create_token,
+    decode_token,
+    verify_password,
+)
+from neodyme.models.token import TokenPair
+from neodyme.models.user import User
+from neodyme.repositories.refresh_token import RefreshTokenRepository
+from neodyme.repositories.user import UserRepository
+
+
+class AuthService:
+    def __init__(self, users: UserRepository, refresh_tokens: RefreshTokenRepository) -> None:
+        self.users = users
+        self.refresh_tokens = refresh_tokens
+
+    async def authenticate(self, email: str, password: str) -> User:
+        """The active user with these credentials; anything else is the same 401."""
+        user = await self.users.get_by_email(email)
+        hashed = user.hashed_password if user is not None else None
+        if not await verify_password(password, hashed) or not user.is_active:
+            raise InvalidCredentialsError
+        return user
+
+    async def issue_tokens(self, user: User) -> TokenPair:
+        access_token, _, _ = create_token(user.id, "access")
+        refresh_token, jti, expires_at = create_token(user.id, "refresh")
+        await self.refresh_tokens.add(jti, user.id, expires_at)
+        return TokenPair(
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+        )
+
+    async def rotate(self, refresh_token: str) -> TokenPair:
+        """Trade a live refresh token for a new pair; the old one stops working."""
+        claims = decode_token(refresh_token, "refresh")
+        if not await self.refresh_tokens.revoke(claims["jti"]):
+            raise InvalidTokenError
+        user = await self.users.get(int(claims["sub"]))
+        if user is None or not user.is_active:
+            raise InvalidTokenError
+        return await self.issue_tokens(user)
+
+    async def revoke(self, refresh_token: str) -> None:
+        """Log out: the refresh token stops working (revoking it twice is harmless)."""
+        claims = decode_token(refresh_token, "refresh")
+        await self.refresh_tokens.revoke(claims["jti"])
