@@ -20,10 +20,10 @@ Email = Annotated[EmailStr, AfterValidator(str.lower)]
 FullName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"
+        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
     ),
 ]
-"""1 to 100 characters once surrounding spaces are stripped; no control characters."""
+"""1 to 100 characters once surrounding spaces are stripped; no control characters (C0, C1)."""
 
 
 def _fits_bcrypt(password: str) -> str:
