@@ -49,6 +49,8 @@ def problem_from_error(request: Request, exc: NeodymeError) -> ProblemResponse:
 
 
 async def handle_neodyme_error(request: Request, exc: NeodymeError) -> ProblemResponse:
+    if exc.status >= 500:
+        logger.warning("%s on %s %s: %r", exc.code, request.method, request.url.path, exc.__cause__)
     return problem_from_error(request, exc)
 
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import Request
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,10 +18,17 @@ from neodyme.core.exceptions import DatabaseUnavailableError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neodyme.db"
 
-# What a database that is down, unreachable or out of connections raises: the driver's socket
-# errors (refused, timed out, unknown host), the DBAPI's operational and interface errors, and
-# the pool's timeout when every connection is busy.
-DATABASE_UNREACHABLE = (OSError, OperationalError, InterfaceError, PoolTimeoutError)
+
+def is_unreachable(exc: Exception) -> bool:
+    """Whether ``exc`` means the database is down or out of reach, rather than a bug.
+
+    Socket errors from the driver (refused, timed out, unknown host), a pool with every
+    connection busy, and driver errors that SQLAlchemy recognises as a lost connection all
+    count. A missing table or a failed constraint does not: those stay 500s or 4xx.
+    """
+    if isinstance(exc, OSError | PoolTimeoutError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def database_url() -> str:
@@ -61,5 +68,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
-        except DATABASE_UNREACHABLE as exc:
-            raise DatabaseUnavailableError from exc
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise DatabaseUnavailableError from exc
+            raise
