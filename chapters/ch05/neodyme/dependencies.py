@@ -15,7 +15,7 @@ from neodyme.repositories.user import UserRepository
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_user_repository(session: SessionDep) -> UserRepository:
+async def get_user_repository(session: SessionDep) -> UserRepository:
     return UserRepository(session)
 
 

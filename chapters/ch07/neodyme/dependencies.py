@@ -24,15 +24,15 @@ from neodyme.services.auth import AuthService
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_user_repository(session: SessionDep) -> UserRepository:
+async def get_user_repository(session: SessionDep) -> UserRepository:
     return UserRepository(session)
 
 
-def get_todo_repository(session: SessionDep) -> TodoRepository:
+async def get_todo_repository(session: SessionDep) -> TodoRepository:
     return TodoRepository(session)
 
 
-def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
+async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
     return RefreshTokenRepository(session)
 
 
@@ -41,7 +41,7 @@ TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
 
 
-def get_auth_service(
+async def get_auth_service(
     users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep
 ) -> AuthService:
     return AuthService(users, refresh_tokens)
@@ -68,7 +68,7 @@ async def get_current_user(
 CurrentUserDep = Annotated[User, Depends(get_current_user)]
 
 
-def get_superuser(user: CurrentUserDep) -> User:
+async def get_superuser(user: CurrentUserDep) -> User:
     if not user.is_superuser:
         raise ForbiddenError("Only superusers may do this.")
     return user
@@ -77,7 +77,7 @@ def get_superuser(user: CurrentUserDep) -> User:
 SuperuserDep = Annotated[User, Depends(get_superuser)]
 
 
-def get_login_limiter(request: Request) -> FailedLoginLimiter:
+async def get_login_limiter(request: Request) -> FailedLoginLimiter:
     return request.app.state.login_limiter
 
 

@@ -12,6 +12,7 @@ from neodyme.core.middleware import SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, todos, users
 
 DESCRIPTION = """
@@ -55,6 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(database_url())
     try:
         await check_database_is_at_head(engine)
+        await prepare_dummy_hash()
         app.state.sessionmaker = create_sessionmaker(engine)
         yield
     finally:

@@ -93,6 +93,7 @@ async def test_a_bug_is_a_generic_500_that_is_logged_not_shown(caplog):
             response = await client.get("/boom")
 
     body = assert_problem(response, 500, "internal_error")
+    assert response.headers["x-content-type-options"] == "nosniff"
     assert "secret" not in response.text and "hunter2" not in response.text
     assert "Traceback" not in response.text
     assert body["detail"] == "An unexpected error occurred. It has been logged."

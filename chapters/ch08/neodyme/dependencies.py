@@ -23,7 +23,7 @@ from neodyme.repositories.user import UserRepository
 from neodyme.services.auth import AuthService
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings this app was created with (``create_app(settings)``)."""
     return request.app.state.settings
 
@@ -32,15 +32,15 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_user_repository(session: SessionDep) -> UserRepository:
+async def get_user_repository(session: SessionDep) -> UserRepository:
     return UserRepository(session)
 
 
-def get_todo_repository(session: SessionDep) -> TodoRepository:
+async def get_todo_repository(session: SessionDep) -> TodoRepository:
     return TodoRepository(session)
 
 
-def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
+async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
     return RefreshTokenRepository(session)
 
 
@@ -49,7 +49,7 @@ TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
 
 
-def get_auth_service(
+async def get_auth_service(
     users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, settings: SettingsDep
 ) -> AuthService:
     return AuthService(users, refresh_tokens, settings)
@@ -79,7 +79,7 @@ async def get_current_user(
 CurrentUserDep = Annotated[User, Depends(get_current_user)]
 
 
-def get_superuser(user: CurrentUserDep) -> User:
+async def get_superuser(user: CurrentUserDep) -> User:
     if not user.is_superuser:
         raise ForbiddenError("Only superusers may do this.")
     return user
@@ -88,7 +88,7 @@ def get_superuser(user: CurrentUserDep) -> User:
 SuperuserDep = Annotated[User, Depends(get_superuser)]
 
 
-def get_login_limiter(request: Request) -> FailedLoginLimiter:
+async def get_login_limiter(request: Request) -> FailedLoginLimiter:
     return request.app.state.login_limiter
 
 

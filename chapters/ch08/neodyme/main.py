@@ -16,6 +16,7 @@ from neodyme.core.middleware import SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, todos, users
 
 DESCRIPTION = """
@@ -57,6 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings.database_url, echo=settings.debug)
     try:
         await check_database_is_at_head(engine)
+        await prepare_dummy_hash(settings.bcrypt_rounds)
         app.state.sessionmaker = create_sessionmaker(engine)
         yield
     finally:

@@ -101,7 +101,7 @@ def make_settings(database_url: str) -> Settings:
         _env_file=None,
         environment="testing",
         database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        secret_key="test-secret-key-that-is-long-enough-for-every-hmac-algorithm-00",
         bcrypt_rounds=4,  # bcrypt's minimum: the production cost takes half a second a hash
     )
 

@@ -37,6 +37,12 @@ class FailedLoginLimiter:
             self._forget_expired()
         self._failures.setdefault(key, deque()).append(self.clock())
 
+    def forgive_one(self, key: str) -> None:
+        """Take back the newest failure recorded for ``key`` (it turned out to be a success)."""
+        failures = self._failures.get(key)
+        if failures:
+            failures.pop()
+
     def reset(self, key: str) -> None:
         self._failures.pop(key, None)
 

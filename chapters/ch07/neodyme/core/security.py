@@ -31,7 +31,7 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "type", "jti"]
 
 TokenType = Literal["access", "refresh"]
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-0123456789"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production-0123456789"
 
 
 def secret_key() -> str:
@@ -65,18 +65,23 @@ def _check_dummy() -> None:
     _check("not the password", _dummy_hash(BCRYPT_ROUNDS))
 
 
+async def prepare_dummy_hash() -> None:
+    """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
+    await anyio.to_thread.run_sync(_dummy_hash, BCRYPT_ROUNDS)
+
+
 async def hash_password(password: str) -> str:
     return await anyio.to_thread.run_sync(_hash, password)
 
 
 async def verify_password(password: str, hashed: str | None) -> bool:
-    """Check a password against a user's hash; ``None`` (no such user) never matches.
+    """Check a password against a user's hash; no user, or an unusable hash, never matches.
 
     Without a user to check against, a dummy hash of the same cost is checked anyway: doing the
     same bcrypt work either way keeps the response time from telling an attacker which emails
     are registered.
     """
-    if hashed is None or not password_fits_bcrypt(password):
+    if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
         await anyio.to_thread.run_sync(_check_dummy)
         return False
     return await anyio.to_thread.run_sync(_check, password, hashed)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from neodyme.core.exceptions import InvalidCredentialsError, TooManyRequestsError
+from neodyme.core.exceptions import TooManyRequestsError
 from neodyme.dependencies import AuthServiceDep, LoginLimiterDep
 from neodyme.models.token import RefreshRequest, TokenPair
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def forbid_caching(response: Response) -> None:
+async def forbid_caching(response: Response) -> None:
     response.headers.update(NO_STORE)
 
 
@@ -38,13 +38,13 @@ async def log_in(
     waits = [wait for key in keys if (wait := limiter.retry_after(key)) is not None]
     if waits:
         raise TooManyRequestsError(retry_after=max(waits))
-    try:
-        user = await auth.authenticate(email, form.password)
-    except InvalidCredentialsError:
-        for key in keys:
-            limiter.record_failure(key)
-        raise
+    # Count the attempt as a failure before the slow password check, so that guesses sent in
+    # parallel are counted too; a success takes it back.
+    for key in keys:
+        limiter.record_failure(key)
+    user = await auth.authenticate(email, form.password)
     limiter.reset(keys[0])
+    limiter.forgive_one(keys[1])
     return await auth.issue_tokens(user)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-0123456789"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production-0123456789"
 MIN_SECRET_KEY_BYTES = 32
 MIN_PRODUCTION_BCRYPT_ROUNDS = 12
 

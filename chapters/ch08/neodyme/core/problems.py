@@ -75,7 +75,10 @@ async def handle_validation_error(request: Request, exc: RequestValidationError)
 async def handle_unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
     """A bug: log everything, tell the client nothing it could use against us."""
     logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_from_error(request, NeodymeError())
+    response = problem_from_error(request, NeodymeError())
+    # Starlette answers this one outside every middleware, SecurityHeadersMiddleware included.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def add_problem_handlers(app: FastAPI) -> None:

@@ -55,19 +55,24 @@ def _check_dummy(rounds: int) -> None:
     _check("not the password", _dummy_hash(rounds))
 
 
+async def prepare_dummy_hash(rounds: int) -> None:
+    """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
+    await anyio.to_thread.run_sync(_dummy_hash, rounds)
+
+
 async def hash_password(password: str, rounds: int) -> str:
     """A bcrypt hash of ``password`` at a cost of ``2**rounds`` (``Settings.bcrypt_rounds``)."""
     return await anyio.to_thread.run_sync(_hash, password, rounds)
 
 
 async def verify_password(password: str, hashed: str | None, rounds: int) -> bool:
-    """Check a password against a user's hash; ``None`` (no such user) never matches.
+    """Check a password against a user's hash; no user, or an unusable hash, never matches.
 
     Without a user to check against, a dummy hash of the same cost (``rounds``) is checked
     anyway: doing the same bcrypt work either way keeps the response time from telling an
     attacker which emails are registered.
     """
-    if hashed is None or not password_fits_bcrypt(password):
+    if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
         await anyio.to_thread.run_sync(_check_dummy, rounds)
         return False
     return await anyio.to_thread.run_sync(_check, password, hashed)
