@@ -8,7 +8,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from neodyme.core.config import get_settings
+from neodyme.core.config import ConfigurationError, get_settings
 from neodyme.models import todo, token, user  # noqa: F401  (importing a model registers its table)
 
 config = context.config
@@ -28,7 +28,12 @@ MIGRATION_OPTIONS = {
 
 def url() -> str:
     """An explicit ``sqlalchemy.url`` (tests set one) wins over ``NEODYME_DATABASE_URL``."""
-    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    if explicit := config.get_main_option("sqlalchemy.url"):
+        return explicit
+    try:
+        return get_settings().database_url
+    except ConfigurationError as error:
+        raise SystemExit(f"neodyme: {error}") from None
 
 
 def run_migrations_offline() -> None:

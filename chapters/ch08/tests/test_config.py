@@ -85,6 +85,13 @@ def test_production_refuses_unsafe_settings_naming_the_variable(overrides, varia
         load_settings(environment="production", **overrides)
 
 
+def test_the_secret_key_length_is_counted_in_bytes():
+    """16 characters of "é" are 32 bytes: enough, although 16 characters alone would not be."""
+    settings = load_settings(environment="production", secret_key="é" * 16)
+
+    assert len(settings.signing_key) == 16
+
+
 def test_production_accepts_a_strong_configuration():
     settings = load_settings(environment="production", secret_key=STRONG_KEY)
 

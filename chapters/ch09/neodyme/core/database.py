@@ -1,0 +1,67 @@
+"""The database connection: one async engine per application, one session per request."""
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from neodyme.core.exceptions import DatabaseUnavailableError
+
+
+def is_unreachable(exc: Exception) -> bool:
+    """Whether ``exc`` means the database is down or out of reach, rather than a bug.
+
+    Socket errors from the driver (refused, timed out, unknown host), a pool with every
+    connection busy, and driver errors that SQLAlchemy recognises as a lost connection all
+    count. A missing table or a failed constraint does not: those stay 500s or 4xx.
+    """
+    if isinstance(exc, OSError | PoolTimeoutError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def create_engine(url: str, echo: bool = False) -> AsyncEngine:
+    """An async engine; ``echo`` logs every SQL statement (``NEODYME_DEBUG``)."""
+    engine = create_async_engine(url, echo=echo)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", enforce_foreign_keys)
+    return engine
+
+
+def enforce_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless each connection asks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit.
+
+    With the default ``expire_on_commit=True``, reading ``user.id`` after ``commit()`` would
+    trigger a lazy load, which an async session cannot do implicitly (``MissingGreenlet``).
+    """
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one session per request, closed when the request is done.
+
+    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
+    the request it shows up.
+    """
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise DatabaseUnavailableError from exc
+            raise

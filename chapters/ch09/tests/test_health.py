@@ -1,0 +1,27 @@
+from neodyme import __version__
+
+
+async def test_health_reports_ok_and_the_package_version(client):
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": "0.9.0"}
+    assert __version__ == "0.9.0"
+
+
+async def test_health_answers_json(client):
+    response = await client.get("/health")
+
+    assert response.headers["content-type"] == "application/json"
+
+
+async def test_unknown_route_is_404(client):
+    response = await client.get("/no-such-route")
+
+    assert response.status_code == 404
+
+
+async def test_health_rejects_other_methods(client):
+    response = await client.post("/health")
+
+    assert response.status_code == 405
