@@ -5,6 +5,7 @@ adding its folder, not by copying a session.
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,8 +33,22 @@ def databases_under_test() -> list[str]:
     return databases
 
 
+def ensure_chromium(session: nox.Session) -> None:
+    """Debian's Chromium, for the tests that render a page headless; installed when missing."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0:
+        session.warn("chromium is missing: install it (apt-get install chromium) for browser tests")
+        return
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+
+
 def register_chapter_session(chapter: Chapter) -> None:
     def test_chapter(session: nox.Session) -> None:
+        if chapter.has_deployment:
+            ensure_chromium(session)  # /docs is rendered in a browser with the network cut off
         session.install("-e", f"{chapter.path}[test]")
         session.chdir(chapter.path)
         if chapter.uses_database:
@@ -68,7 +83,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the book strictly: a broken include or link fails."""
-    session.install("-r", "docs/requirements.txt")
+    session.install("-r", "docs/requirements.txt", "-e", ".")
     session.run(
         "mkdocs",
         "build",
@@ -93,3 +108,17 @@ def serve(session: nox.Session) -> None:
         session.run("alembic", "upgrade", "head")
     session.log(f"Serving {chapter.name} at http://127.0.0.1:8000 (docs at /docs); Ctrl+C stops it")
     session.run("uvicorn", "neodyme.main:app", "--host", "127.0.0.1", "--port", "8000")
+
+
+@nox.session
+def diff(session: nox.Session) -> None:
+    """The stage diff: nox -s diff -- A B [--format text|markdown|html] [--output PATH] [--stat]."""
+    session.install("-e", ".")
+    session.run("neodyme-diff", *session.posargs)
+
+
+@nox.session(name="forward-port")
+def forward_port(session: nox.Session) -> None:
+    """Carry a chapter's uncommitted change forward: nox -s forward-port -- chNN [--dry-run]."""
+    session.install("-e", ".")
+    session.run("neodyme-forward-port", *session.posargs)

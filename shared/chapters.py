@@ -29,6 +29,11 @@ class Chapter:
         return (self.path / "alembic.ini").is_file()
 
     @property
+    def has_deployment(self) -> bool:
+        """From chapter 10: a Dockerfile, and tests that start the server and a browser."""
+        return (self.path / "Dockerfile").is_file()
+
+    @property
     def uses_database(self) -> bool:
         """Whether the chapter stores data (it declares an async database driver)."""
         return any(dependency.startswith("aiosqlite") for dependency in self.dependencies())

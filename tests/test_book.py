@@ -5,6 +5,7 @@ import re
 import pytest
 import yaml
 
+from shared.book_hooks import PLACEHOLDER, refactoring_moments
 from shared.chapters import REPOSITORY_ROOT
 
 DOCS = REPOSITORY_ROOT / "docs"
@@ -20,6 +21,7 @@ SECTIONS = [
     "What you learn",
     "Building Blocks",
     "Production Impact",
+    "Refactoring Moments",
     "Exercises",
 ]
 
@@ -95,3 +97,21 @@ def test_snippets_refuse_missing_files():
 
     assert config["strict"] == "true"
     assert extensions["pymdownx.snippets"]["check_paths"] == "true"
+
+
+def test_every_chapter_page_has_generated_refactoring_moments(chapter):
+    page = (DOCS / "chapters" / f"{chapter.name}.md").read_text()
+
+    assert PLACEHOLDER in page
+
+
+def test_refactoring_moments_are_the_stage_diff_of_the_chapter_before():
+    moments = refactoring_moments(5)
+
+    assert "nox -s diff -- ch04 ch05" in moments
+    assert "UserRepository" in moments
+    assert "neodyme/repositories/user.py" in moments
+
+
+def test_the_first_chapter_has_nothing_to_compare_with():
+    assert "first stage" in refactoring_moments(1)

@@ -35,9 +35,11 @@ def declared(requirements: list[str]) -> set[str]:
 
 
 def undeclared_imports(files: list[Path], allowed: set[str]) -> dict[str, set[str]]:
+    """Third-party imports not in ``allowed``; a module beside the importing file is local."""
     problems = {}
     for path in files:
-        third_party = top_level_imports(path) - set(sys.stdlib_module_names) - {"neodyme"}
+        local = {sibling.stem for sibling in path.parent.glob("*.py")}
+        third_party = top_level_imports(path) - set(sys.stdlib_module_names) - {"neodyme"} - local
         missing = {name for name in third_party if DISTRIBUTION_OF.get(name, name) not in allowed}
         if missing:
             problems[str(path)] = missing

@@ -1,0 +1,60 @@
+from neodyme.main import app
+
+
+async def test_openapi_describes_the_api(client):
+    response = await client.get("/openapi.json")
+
+    assert response.status_code == 200
+    info = response.json()["info"]
+    assert info["title"] == "Neodyme"
+    assert info["version"] == "0.10.0"
+    assert "Neodyme" in info["description"]
+
+
+async def test_openapi_documents_the_health_tag_and_response(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    assert [tag["name"] for tag in schema["tags"]] == ["health", "auth", "users", "todos"]
+    operation = schema["paths"]["/health"]["get"]
+    assert operation["tags"] == ["health"]
+    response_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response_schema == {"$ref": "#/components/schemas/HealthStatus"}
+    assert set(schema["components"]["schemas"]["HealthStatus"]["required"]) == {"status", "version"}
+
+
+async def test_interactive_docs_are_served(client):
+    for path in ("/docs", "/redoc"):
+        response = await client.get(path)
+
+        assert response.status_code == 200
+        assert "text/html" in response.headers["content-type"]
+        assert "/openapi.json" in response.text
+
+
+def test_module_exposes_an_app_for_uvicorn():
+    assert app.title == "Neodyme"
+
+
+async def test_openapi_documents_the_user_schemas(client):
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+
+    assert set(schemas["UserPublic"]["properties"]) == {
+        "id",
+        "email",
+        "full_name",
+        "created_at",
+        "is_active",
+        "is_superuser",
+    }
+    assert schemas["UserCreate"]["additionalProperties"] is False
+    full_name = schemas["UserCreate"]["properties"]["full_name"]
+    assert (full_name["minLength"], full_name["maxLength"]) == (1, 100)
+
+
+async def test_openapi_declares_the_bearer_scheme_for_protected_operations(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    scheme = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "api/v1/auth/token"
+    assert "security" in schema["paths"]["/api/v1/users/me"]["get"]
+    assert "security" not in schema["paths"]["/api/v1/users"]["post"]
