@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker, wait_for_database
-from neodyme.core.exceptions import EmailTakenError
+from neodyme.core.exceptions import DatabaseUnavailableError, EmailTakenError
 from neodyme.core.migrations import (
     DatabaseNotAtHeadError,
     alembic_config,
@@ -108,10 +108,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "create-superuser":
         return create_superuser_command(args.email, args.full_name, settings)
-    if args.command == "prestart":
-        prestart(settings)
-    else:
-        serve(settings)
+    try:
+        if args.command == "prestart":
+            prestart(settings)
+        else:
+            serve(settings)
+    except DatabaseUnavailableError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -147,3 +147,29 @@ def test_the_command_migrates_serves_and_drains_in_flight_requests_on_sigterm(se
     log = process.stderr.read()
     assert "Waiting for application shutdown" in log
     assert "Application shutdown complete" in log
+
+
+def test_prestart_gives_up_on_an_unreachable_database_with_one_line(tmp_path):
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEODYME_")},
+        "NEODYME_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/neodyme",
+        "NEODYME_DATABASE_WAIT_SECONDS": "2",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "neodyme", "prestart"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "Database not reachable yet" in result.stderr  # it retried, with back-off
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: The database did not answer within 2s")
+    )
+    assert "Traceback" not in result.stderr

@@ -75,6 +75,7 @@ async def wait_for_database(url: str, timeout_seconds: float) -> None:
     """Return once the database answers; retry with growing pauses until the timeout.
 
     In a fresh deployment the database container may still be starting when the app starts.
+    Raises ``DatabaseUnavailableError`` if it has not answered when the time is up.
     """
     engine = create_engine(url)
     loop = asyncio.get_running_loop()
@@ -87,10 +88,16 @@ async def wait_for_database(url: str, timeout_seconds: float) -> None:
                     await connection.execute(text("SELECT 1"))
                 return
             except Exception as exc:
-                if not is_unreachable(exc) or loop.time() + pause > deadline:
+                remaining = deadline - loop.time()
+                if not is_unreachable(exc):
                     raise
-                logger.warning("Database not reachable yet (%r); retrying in %.1fs", exc, pause)
-                await asyncio.sleep(pause)
+                if remaining <= 0:
+                    raise DatabaseUnavailableError(
+                        f"The database did not answer within {timeout_seconds:g}s: {exc!r}"
+                    ) from exc
+                wait = min(pause, remaining)
+                logger.warning("Database not reachable yet (%r); retrying in %.1fs", exc, wait)
+                await asyncio.sleep(wait)
                 pause = min(pause * 2, 5.0)
     finally:
         await engine.dispose()
