@@ -1,3 +1,4 @@
+from neodyme import __version__
 from neodyme.main import app
 
 
@@ -7,7 +8,7 @@ async def test_openapi_describes_the_api(client):
     assert response.status_code == 200
     info = response.json()["info"]
     assert info["title"] == "Neodyme"
-    assert info["version"] == "0.4.0"
+    assert info["version"] == __version__
     assert "Neodyme" in info["description"]
 
 

@@ -66,7 +66,7 @@ async def test_update_changes_the_fields_sent_and_moves_updated_at(client, ada):
         "2 litres",
         True,
     )
-    assert datetime.fromisoformat(updated["updated_at"]) >= datetime.fromisoformat(
+    assert datetime.fromisoformat(updated["updated_at"]) > datetime.fromisoformat(
         todo["updated_at"]
     )
     assert updated["created_at"] == todo["created_at"]

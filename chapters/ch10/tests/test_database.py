@@ -143,7 +143,7 @@ async def test_updating_a_todo_moves_updated_at(users, todos):
     updated = await todos.update(todo, {"title": "final"})
 
     assert updated.title == "final"
-    assert updated.updated_at >= created
+    assert updated.updated_at > created
 
 
 async def test_deleting_a_user_deletes_their_todos_and_tokens(

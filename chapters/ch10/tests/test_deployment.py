@@ -6,11 +6,9 @@ started as a process against a real database and stopped with SIGTERM mid-reques
 """
 
 import json
-import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +19,7 @@ import httpx
 import pytest
 import yaml
 from factories import PASSWORD, user_payload
+from processes import environment, free_port, wait_until_ready
 
 CHAPTER = Path(__file__).resolve().parents[1]
 DOCKERFILE = (CHAPTER / "Dockerfile").read_text()
@@ -73,26 +72,6 @@ def test_compose_runs_the_app_after_a_healthy_postgres():
     assert grace > 30  # longer than the app's own graceful-shutdown timeout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited early: {process.stderr.read()}")
-        try:
-            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server never became ready")
-
-
 @pytest.fixture
 def server(empty_database_url, tmp_path):
     """The image's exact CMD, run from a folder laid out like the image's /app."""
@@ -101,21 +80,18 @@ def server(empty_database_url, tmp_path):
     shutil.copy(CHAPTER / "alembic.ini", app_dir)
     shutil.copytree(CHAPTER / "alembic", app_dir / "alembic")
     port = free_port()
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEODYME_")},
-        "NEODYME_ENVIRONMENT": "production",
-        "NEODYME_SECRET_KEY": "a-production-strength-secret-key-for-this-test-only",
-        "NEODYME_DATABASE_URL": empty_database_url,
-        "NEODYME_PORT": str(port),
+    settings = environment(
+        environment="production",
+        secret_key="a-production-strength-secret-key-for-this-test-only",
+        database_url=empty_database_url,
+        port=str(port),
         # A deliberately slow hash, so that a login is still running when SIGTERM arrives.
-        "NEODYME_BCRYPT_ROUNDS": "14",
-        "NEODYME_GRACEFUL_SHUTDOWN_SECONDS": "20",
-    }
+        bcrypt_rounds="14",
+        graceful_shutdown_seconds="20",
+    )
     [cmd] = dockerfile_instructions("CMD")
     argv = [sys.executable if part == "python" else part for part in json.loads(cmd)]
-    process = subprocess.Popen(
-        argv, cwd=app_dir, env=environment, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(argv, cwd=app_dir, env=settings, stderr=subprocess.PIPE, text=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url, process)
@@ -150,16 +126,15 @@ def test_the_command_migrates_serves_and_drains_in_flight_requests_on_sigterm(se
 
 
 def test_prestart_gives_up_on_an_unreachable_database_with_one_line(tmp_path):
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEODYME_")},
-        "NEODYME_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/neodyme",
-        "NEODYME_DATABASE_WAIT_SECONDS": "2",
-    }
+    settings = environment(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/neodyme",
+        database_wait_seconds="2",
+    )
 
     result = subprocess.run(
         [sys.executable, "-m", "neodyme", "prestart"],
         cwd=tmp_path,
-        env=environment,
+        env=settings,
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,14 +3,12 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from processes import environment, free_port, wait_until_ready
 
 CHAPTER = Path(__file__).resolve().parents[1]
 REMOTE = re.compile(r"""(?:src|href)=["']?(?:https?:)?//""")
@@ -28,12 +26,6 @@ async def test_docs_pages_reference_only_local_assets(client, path):
         assert (await client.get(asset)).status_code == 200
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def chromium() -> str:
     path = shutil.which("chromium")
@@ -48,25 +40,16 @@ def chromium() -> str:
 def live_server(database_url):
     """uvicorn serving the app on a free port (the docs need no data, only the app)."""
     port = free_port()
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEODYME_")},
-        "NEODYME_ENVIRONMENT": "testing",
-        "NEODYME_BCRYPT_ROUNDS": "4",
-        "NEODYME_DATABASE_URL": database_url,
-    }
+    settings = environment(environment="testing", bcrypt_rounds="4", database_url=database_url)
     argv = [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", str(port)]
-    process = subprocess.Popen(argv, cwd=CHAPTER, env=environment, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, cwd=CHAPTER, env=settings, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base_url}/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    yield base_url
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        wait_until_ready(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_swagger_ui_renders_every_operation_with_the_network_cut_off(
