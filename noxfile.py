@@ -20,7 +20,8 @@ nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 
 CHAPTERS = discover_chapters(ROOT)
-nox.options.sessions = [chapter.name for chapter in CHAPTERS] + ["tools", "lint", "docs"]
+nox.options.sessions = [chapter.name for chapter in CHAPTERS]
+nox.options.sessions += ["tools", "lint", "docs", "handson", "verify"]
 
 RUFF = "ruff>=0.12"
 
@@ -72,6 +73,14 @@ def tools(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(venv_backend="none")
+def verify(session: nox.Session) -> None:
+    """The reliability and security battery, one venv per chapter: nox -s verify [-- chNN]."""
+    from shared.verify.session import run_battery
+
+    run_battery(session, CHAPTERS, ROOT)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
@@ -92,6 +101,13 @@ def docs(session: nox.Session) -> None:
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+
+
+@nox.session
+def handson(session: nox.Session) -> None:
+    """Run the book's Hands-on steps, each page on a fresh copy: nox -s handson [-- PAGE ...]."""
+    session.install("-e", ".", "uv")
+    session.run("python", "-m", "shared.handson", *session.posargs)
 
 
 @nox.session
@@ -122,3 +138,12 @@ def forward_port(session: nox.Session) -> None:
     """Carry a chapter's uncommitted change forward: nox -s forward-port -- chNN [--dry-run]."""
     session.install("-e", ".")
     session.run("neodyme-forward-port", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark a chapter against practical ceilings: nox -s bench -- [--quick] [--help]."""
+    if not shutil.which("wrk"):
+        session.error("wrk is not installed: sudo apt-get install wrk")
+    session.install("-e", ".", "uv")  # uv builds one environment per app under test
+    session.run("python", "-m", "shared.bench", *session.posargs)

@@ -15,6 +15,7 @@ DISTRIBUTION_OF = {
     "multipart": "python-multipart",
     "pydantic_settings": "pydantic-settings",
     "prometheus_client": "prometheus-client",
+    "sentry_sdk": "sentry-sdk",
     "yaml": "pyyaml",
 }
 
@@ -70,7 +71,12 @@ def test_chapter_never_imports_the_tooling_or_another_chapter(chapter):
 
 
 def test_application_code_imports_only_declared_dependencies(chapter):
-    allowed = declared(chapter.dependencies())
+    """Optional extras other than ``test`` count: the code imports them only when configured."""
+    extras = chapter.project().get("optional-dependencies", {})
+    optional = [
+        requirement for name, group in extras.items() if name != "test" for requirement in group
+    ]
+    allowed = declared(chapter.dependencies() + optional)
     files = python_files(chapter, "neodyme")
     if chapter.has_migrations:
         files += python_files(chapter, "alembic")

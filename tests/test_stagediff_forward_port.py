@@ -241,3 +241,21 @@ def test_outside_a_git_repository_is_a_bad_argument(tmp_path, capsys):
     assert forward_port_main(["ch01", "--root", str(tmp_path)]) == 2
 
     assert "not a git repository" in capsys.readouterr().err
+
+
+def test_through_stops_at_the_named_chapter(repository, capsys):
+    before = chapter_file(repository, "ch05")
+
+    code = forward_port_main(["ch01", "--root", str(repository), "--through", "ch03"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ch02: applied" in out and "ch03: already there" in out
+    assert "ch04" not in out and "ch05" not in out
+    assert chapter_file(repository, "ch05") == before
+
+
+def test_through_an_earlier_chapter_is_a_bad_argument(repository, capsys):
+    assert forward_port_main(["ch02", "--root", str(repository), "--through", "ch01"]) == 2
+
+    assert "--through 'ch01' is not a later chapter" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from shared.chapters import REPOSITORY_ROOT
+from shared.chapters import REPOSITORY_ROOT, Chapter
 from shared.stagediff.files import DEFAULT_SIMILARITY
 from shared.stagediff.forward_port import (
     GitError,
@@ -131,11 +131,18 @@ def forward_port_main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="carry only these files or folders (relative to the chapter, or paths to them)",
     )
+    parser.add_argument(
+        "--through",
+        metavar="CHAPTER",
+        help="the last chapter to carry the change into (default: every later chapter)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="report, but write nothing")
     add_root(parser)
     args = parser.parse_args(argv)
     try:
         chapter, later = resolve_chapter(args.chapter, args.root)
+        if args.through:
+            later = chapters_through(later, args.through)
         paths = [chapter_relative(path, chapter.path) for path in args.paths or []]
         edits = uncommitted_edits(chapter.path, paths or None)
     except (BadArgument, GitError) as error:
@@ -146,6 +153,14 @@ def forward_port_main(argv: list[str] | None = None) -> int:
     results = forward_port(edits, later, dry_run=args.dry_run)
     write_stdout(render_results(chapter.name, edits, results, dry_run=args.dry_run))
     return 1 if any(result.outcome is Outcome.CONFLICT for result in results) else 0
+
+
+def chapters_through(later: list[Chapter], last: str) -> list[Chapter]:
+    """The chapters of ``later`` up to and including the one named ``last``."""
+    names = [chapter.name for chapter in later]
+    if last not in names:
+        raise BadArgument(f"--through {last!r} is not a later chapter (later: {', '.join(names)})")
+    return later[: names.index(last) + 1]
 
 
 def chapter_relative(argument: str, chapter: Path) -> str:

@@ -3,9 +3,12 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import SQLModel
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
@@ -42,6 +45,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def method_not_allowed(request: Request, exc: HTTPException) -> JSONResponse:
+    """405 with an ``Allow`` header that lists every method of the path (RFC 9110).
+
+    FastAPI makes one route per method, and the 405 it raises names only the methods of the
+    route whose path matched first: ``Allow: GET`` for ``/users/1``, which also takes PATCH
+    and DELETE. The OpenAPI document knows every method of every path.
+    """
+    paths = request.app.openapi()["paths"]
+    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
+    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
+    literal = [path for path in matching if "{" not in path]
+    methods = {method.upper() for path in literal or matching for method in paths[path]}
+    if "GET" in methods:
+        methods.add("HEAD")
+    allow = ", ".join(sorted(methods)) if methods else (exc.headers or {}).get("Allow", "")
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": allow})
+
+
 def create_app() -> FastAPI:
     """Build the application; tests call this to get a fresh app."""
     app = FastAPI(
@@ -50,6 +71,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS_METADATA,
         lifespan=lifespan,
+        exception_handlers={405: method_not_allowed},
     )
 
     @app.get("/health", response_model=HealthStatus, tags=["health"])

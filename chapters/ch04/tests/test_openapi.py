@@ -49,3 +49,27 @@ async def test_openapi_documents_the_user_schemas(client):
     assert schemas["UserCreate"]["additionalProperties"] is False
     full_name = schemas["UserCreate"]["properties"]["full_name"]
     assert (full_name["minLength"], full_name["maxLength"]) == (1, 100)
+
+
+async def test_openapi_documents_the_errors_each_user_route_answers(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    documented = {
+        (method, path): set(operation["responses"])
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+    assert documented[("post", "/users")] == {"201", "400", "409", "422"}
+    assert documented[("get", "/users/{user_id}")] == {"200", "404", "422"}
+    assert documented[("patch", "/users/{user_id}")] == {"200", "400", "404", "409", "422"}
+    assert documented[("delete", "/users/{user_id}")] == {"204", "404", "422"}
+    not_found = paths["/users/{user_id}"]["get"]["responses"]["404"]["content"]
+    assert not_found["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorMessage"}
+
+
+async def test_a_wrong_method_is_405_listing_every_method_of_the_path(client):
+    response = await client.put("/users/1", json={})
+
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method Not Allowed"}
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"

@@ -49,3 +49,30 @@ async def test_openapi_documents_the_user_schemas(client):
     assert schemas["UserCreate"]["additionalProperties"] is False
     full_name = schemas["UserCreate"]["properties"]["full_name"]
     assert (full_name["minLength"], full_name["maxLength"]) == (1, 100)
+
+
+async def test_openapi_documents_each_error_as_the_problem_the_app_sends(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    responses = schema["paths"]["/users/{user_id}"]["patch"]["responses"]
+    assert set(responses) == {"200", "400", "404", "409", "422", "503"}
+    not_found = responses["404"]["content"]
+    assert not_found == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    invalid = responses["422"]["content"]["application/problem+json"]["schema"]
+    assert invalid == {"$ref": "#/components/schemas/ValidationProblem"}
+    components = schema["components"]["schemas"]
+    assert set(components["Problem"]["required"]) == {
+        "type", "title", "status", "detail", "instance", "code"
+    }  # fmt: skip
+    assert "errors" in components["ValidationProblem"]["required"]
+    assert "HTTPValidationError" not in components
+
+
+async def test_a_wrong_method_is_a_405_problem_listing_every_method_of_the_path(client):
+    response = await client.put("/users/1", json={})
+
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"

@@ -59,3 +59,38 @@ async def test_openapi_declares_the_bearer_scheme_for_protected_operations(clien
     assert scheme["flows"]["password"]["tokenUrl"] == "auth/token"
     assert "security" in schema["paths"]["/users/me"]["get"]
     assert "security" not in schema["paths"]["/users"]["post"]
+
+
+async def test_openapi_documents_each_error_as_the_problem_the_app_sends(client):
+    schema = (await client.get("/openapi.json")).json()
+
+    responses = schema["paths"]["/users/me"]["patch"]["responses"]
+    assert set(responses) == {"200", "400", "401", "403", "409", "422", "503"}
+    forbidden = responses["403"]["content"]
+    assert forbidden == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    invalid = responses["422"]["content"]["application/problem+json"]["schema"]
+    assert invalid == {"$ref": "#/components/schemas/ValidationProblem"}
+    components = schema["components"]["schemas"]
+    assert set(components["Problem"]["required"]) == {
+        "type", "title", "status", "detail", "instance", "code"
+    }  # fmt: skip
+    assert "errors" in components["ValidationProblem"]["required"]
+    assert "HTTPValidationError" not in components
+
+
+async def test_openapi_states_the_password_byte_limit(client):
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+
+    password = schemas["UserCreate"]["properties"]["password"]
+    assert (password["maxLength"], password["x-max-bytes"]) == (72, 72)
+    assert "72 bytes" in password["description"]
+
+
+async def test_a_wrong_method_is_a_405_problem_listing_every_method_of_the_path(client):
+    response = await client.put("/users/1", json={})
+
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PATCH"

@@ -105,6 +105,7 @@ async def test_another_users_todo_is_a_404_for_every_operation(client, ada, grac
         ({"title": "x" * 201}, "title"),
         ({"title": "ok", "description": "x" * 2001}, "description"),
         ({"title": "ok", "completed": "maybe"}, "completed"),
+        ({"title": "ok", "completed": 0}, "completed"),  # no 0/1 for booleans
         ({"title": "ok", "user_id": 1}, "user_id"),
     ],
 )

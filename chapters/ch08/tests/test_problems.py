@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from neodyme.core.database import create_engine, create_sessionmaker
+from neodyme.core.database import close_session, create_engine, create_sessionmaker
 from neodyme.main import create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
@@ -152,3 +152,25 @@ async def test_a_broken_schema_is_a_500_not_a_503(settings, database_url):
             response = await client.post("/api/v1/auth/token", data=credentials)
 
     assert_problem(response, 500, "internal_error")
+
+
+class SessionThatFailsToClose:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def close(self) -> None:
+        raise self.error
+
+
+async def test_a_connection_lost_while_closing_the_session_is_logged_not_raised(caplog):
+    """The session closes after the response is sent: raising then would only drop the
+    client's connection, and its next request on that connection would fail instead."""
+    with caplog.at_level(logging.WARNING, logger="neodyme.database"):
+        await close_session(SessionThatFailsToClose(ConnectionResetError("peer gone")))
+
+    assert "lost while closing a session" in caplog.text
+
+
+async def test_any_other_error_while_closing_the_session_still_raises():
+    with pytest.raises(RuntimeError, match="a bug"):
+        await close_session(SessionThatFailsToClose(RuntimeError("a bug")))

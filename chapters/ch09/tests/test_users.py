@@ -128,7 +128,7 @@ async def test_changing_my_password_needs_the_current_one(client, ada, log_in):
         "/api/v1/users/me", json={"password": "a new password"}, headers=ada.headers
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json()["code"] == "wrong_current_password"
     assert (await log_in("ada@example.com")).status_code == 200
 
@@ -138,7 +138,7 @@ async def test_a_wrong_current_password_changes_nothing(client, ada, log_in):
 
     response = await client.patch("/api/v1/users/me", json=body, headers=ada.headers)
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert (await log_in("ada@example.com", "a new password")).status_code == 401
 
 
@@ -248,11 +248,19 @@ async def test_user_endpoints_need_a_token(client, path):
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize("user_id", ["0", "-1", "abc", str(2**31), str(10**30)])
+@pytest.mark.parametrize("user_id", ["0", str(2**31), str(10**30)])
 async def test_impossible_user_ids_are_rejected_with_422(client, ada, user_id):
     response = await client.get(f"/api/v1/users/{user_id}", headers=ada.headers)
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("user_id", ["-1", "abc"])
+async def test_a_path_that_is_not_a_number_is_no_user(client, ada, user_id):
+    response = await client.get(f"/api/v1/users/{user_id}", headers=ada.headers)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 async def test_sql_metacharacters_are_stored_literally(client, sign_up, admin):
@@ -276,3 +284,11 @@ async def test_users_survive_a_restart(start_app):
 
     assert response.status_code == 200
     assert created["email"] == ADA["email"]
+
+
+async def test_me_is_never_taken_for_an_id(client, ada):
+    response = await client.delete("/api/v1/users/me", headers=ada.headers)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, PATCH"
+    assert (await client.get("/api/v1/users/me", headers=ada.headers)).status_code == 200

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -16,6 +17,18 @@ router = APIRouter(prefix="/users", tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 EMAIL_TAKEN = "A user with this email already exists"
+
+
+class ErrorMessage(BaseModel):
+    """The body of FastAPI's errors: ``{"detail": "User not found"}``."""
+
+    detail: str
+
+
+# The errors each route can answer, so that the OpenAPI document lists them next to 422.
+NOT_FOUND = {404: {"model": ErrorMessage, "description": "No user has this id."}}
+EMAIL_CONFLICT = {409: {"model": ErrorMessage, "description": "The email address is taken."}}
+UNREADABLE_BODY = {400: {"model": ErrorMessage, "description": "The body cannot be parsed."}}
 
 
 async def get_user_or_404(session: AsyncSession, user_id: int) -> User:
@@ -34,7 +47,12 @@ async def commit_or_409(session: AsyncSession) -> None:
         raise HTTPException(status.HTTP_409_CONFLICT, EMAIL_TAKEN) from None
 
 
-@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=UNREADABLE_BODY | EMAIL_CONFLICT,
+)
 async def create_user(
     data: UserCreate, session: Annotated[AsyncSession, Depends(get_session)]
 ) -> User:
@@ -45,7 +63,7 @@ async def create_user(
     return user
 
 
-@router.get("/{user_id}", response_model=UserPublic)
+@router.get("/{user_id}", response_model=UserPublic, responses=NOT_FOUND)
 async def read_user(
     user_id: UserId, session: Annotated[AsyncSession, Depends(get_session)]
 ) -> User:
@@ -64,7 +82,9 @@ async def list_users(
     return list(users)
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
+@router.patch(
+    "/{user_id}", response_model=UserPublic, responses=UNREADABLE_BODY | NOT_FOUND | EMAIL_CONFLICT
+)
 async def update_user(
     user_id: UserId, data: UserUpdate, session: Annotated[AsyncSession, Depends(get_session)]
 ) -> User:
@@ -75,7 +95,7 @@ async def update_user(
     return user
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_user(
     user_id: UserId, session: Annotated[AsyncSession, Depends(get_session)]
 ) -> None:

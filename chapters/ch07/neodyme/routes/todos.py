@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from neodyme.core.exceptions import TodoNotFoundError
+from neodyme.core.problems import problem_responses
 from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 
@@ -24,12 +25,17 @@ async def get_own_todo(todos: TodoRepositoryDep, user: CurrentUserDep, todo_id: 
 OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
 
 
-@router.post("", response_model=TodoPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=TodoPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 422, 503),
+)
 async def create_todo(data: TodoCreate, user: CurrentUserDep, todos: TodoRepositoryDep) -> Todo:
     return await todos.create(user.id, data)
 
 
-@router.get("", response_model=list[TodoPublic])
+@router.get("", response_model=list[TodoPublic], responses=problem_responses(401, 422, 503))
 async def list_todos(
     user: CurrentUserDep,
     todos: TodoRepositoryDep,
@@ -41,17 +47,25 @@ async def list_todos(
     return list(await todos.list(user.id, offset, limit, completed))
 
 
-@router.get("/{todo_id}", response_model=TodoPublic)
+@router.get(
+    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
+)
 async def read_todo(todo: OwnTodoDep) -> Todo:
     return todo
 
 
-@router.patch("/{todo_id}", response_model=TodoPublic)
+@router.patch(
+    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(400, 401, 404, 422, 503)
+)
 async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryDep) -> Todo:
     """Change the fields sent; `null` keeps a value."""
     return await todos.update(todo, data.model_dump(exclude_unset=True, exclude_none=True))
 
 
-@router.delete("/{todo_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{todo_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 422, 503),
+)
 async def delete_todo(todo: OwnTodoDep, todos: TodoRepositoryDep) -> None:
     await todos.delete(todo)

@@ -22,13 +22,6 @@ class NeodymeError(Exception):
         super().__init__(self.detail)
 
 
-class BadRequestError(NeodymeError):
-    status = 400
-    title = "Bad Request"
-    code = "bad_request"
-    default_detail = "The request cannot be carried out as sent."
-
-
 class UnauthorizedError(NeodymeError):
     """401: the caller has not proven who they are. Always asks for a bearer token."""
 
@@ -93,7 +86,9 @@ class InvalidTokenError(UnauthorizedError):
     default_detail = "The token is invalid or has expired."
 
 
-class WrongCurrentPasswordError(BadRequestError):
+class WrongCurrentPasswordError(ForbiddenError):
+    """The caller is signed in, but may change the password only by proving they know it."""
+
     code = "wrong_current_password"
     default_detail = "The current password is not correct."
 

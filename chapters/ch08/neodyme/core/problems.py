@@ -11,15 +11,111 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from neodyme.core.exceptions import NeodymeError
 
 logger = logging.getLogger("neodyme.errors")
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
 class ProblemResponse(JSONResponse):
-    media_type = "application/problem+json"
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+class Problem(BaseModel):
+    """An error as this API sends it (RFC 9457), for the OpenAPI document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    message: str
+    type: str
+
+
+class ValidationProblem(Problem):
+    """A 422: the problem, and what is wrong with each field."""
+
+    errors: list[FieldError]
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "The request cannot be carried out as sent, e.g. its body cannot be parsed.",
+    401: "No valid bearer token.",
+    403: "The token's user may not do this (or gave a wrong `current_password`).",
+    404: "There is no such resource.",
+    409: "The email address is taken.",
+    422: "The request is not valid: see `errors`.",
+    429: "Too many failed logins: wait `Retry-After` seconds.",
+    503: "The database is not answering.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=``: each error status, documented as the problem body it sends.
+
+    Without them the OpenAPI document would list only the success and FastAPI's default 422
+    (as ``application/json`` with a body we never send), and clients could not know the rest.
+    """
+    return {
+        status: {
+            "description": PROBLEM_DESCRIPTIONS[status],
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {
+                        "$ref": "#/components/schemas/"
+                        + ("ValidationProblem" if status == 422 else "Problem")
+                    }
+                }
+            },
+        }
+        for status in statuses
+    }
+
+
+def document_problems(app: FastAPI) -> None:
+    """Put ``Problem`` and ``ValidationProblem`` in the components that ``responses=`` name."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _, definitions = models_json_schema(
+                [(Problem, "serialization"), (ValidationProblem, "serialization")],
+                ref_template="#/components/schemas/{model}",
+            )
+            generate()["components"]["schemas"].update(definitions["$defs"])
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of the request's path, for the ``Allow`` header of a 405 (RFC 9110).
+
+    FastAPI makes one route per method, and its 405 names only the methods of the route whose
+    path matched first: ``Allow: GET`` for ``/users/1``, which also takes PATCH and DELETE.
+    The OpenAPI document knows every method of every path.
+    """
+    paths = request.app.openapi()["paths"]
+    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
+    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
+    literal = [path for path in matching if "{" not in path]
+    methods = {method.upper() for path in literal or matching for method in paths[path]}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def problem(
@@ -58,7 +154,10 @@ async def handle_http_exception(request: Request, exc: HTTPException) -> Problem
     """Starlette's own errors: an unknown route (404), a wrong method (405), ..."""
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
-    return problem(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405 and (allow := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allow}
+    return problem(request, exc.status_code, code, str(exc.detail), headers=headers)
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -86,3 +185,4 @@ def add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
+    document_problems(app)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
+from neodyme.core.problems import problem_responses
 from neodyme.dependencies import (
     CurrentUserDep,
     RefreshTokenRepositoryDep,
@@ -24,6 +25,8 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 # PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# The routes below take "/{user_id:int}": only digits reach them, so /users/me is never taken
+# for an id, and DELETE /users/me is a 405 (that path has GET and PATCH), not a 422 about "me".
 
 
 async def get_user_for(actor: User, users: UserRepository, user_id: int) -> User:
@@ -36,19 +39,26 @@ async def get_user_for(actor: User, users: UserRepository, user_id: int) -> User
     return user
 
 
-@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 409, 422, 503),
+)
 async def create_user(data: UserCreate, users: UserRepositoryDep, settings: SettingsDep) -> User:
     """Sign a user up; the email address must not be taken yet, in any letter case."""
     return await sign_up(users, data, settings.bcrypt_rounds)
 
 
-@router.get("/me", response_model=UserPublic)
+@router.get("/me", response_model=UserPublic, responses=problem_responses(401, 503))
 async def read_me(user: CurrentUserDep) -> User:
     """The signed-in user."""
     return user
 
 
-@router.patch("/me", response_model=UserPublic)
+@router.patch(
+    "/me", response_model=UserPublic, responses=problem_responses(400, 401, 403, 409, 422, 503)
+)
 async def update_me(
     data: UserUpdate,
     user: CurrentUserDep,
@@ -62,13 +72,17 @@ async def update_me(
     )
 
 
-@router.get("/{user_id}", response_model=UserPublic)
+@router.get(
+    "/{user_id:int}",
+    response_model=UserPublic,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
 async def read_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep) -> User:
     """One user by id: yourself, or anyone for a superuser."""
     return await get_user_for(actor, users, user_id)
 
 
-@router.get("", response_model=list[UserPublic])
+@router.get("", response_model=list[UserPublic], responses=problem_responses(401, 403, 422, 503))
 async def list_users(
     _: SuperuserDep,
     users: UserRepositoryDep,
@@ -79,7 +93,11 @@ async def list_users(
     return list(await users.list(offset, limit))
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
+@router.patch(
+    "/{user_id:int}",
+    response_model=UserPublic,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+)
 async def update_user(
     user_id: UserId,
     data: UserUpdate,
@@ -95,7 +113,11 @@ async def update_user(
     )
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{user_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
 async def delete_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep) -> None:
     """Delete a user for good, with their todos and tokens."""
     await users.delete(await get_user_for(actor, users, user_id))

@@ -1,5 +1,6 @@
 """The database connection: one async engine per application, one session per request."""
 
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import Request
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from neodyme.core.exceptions import DatabaseUnavailableError
+
+logger = logging.getLogger("neodyme.database")
 
 
 def is_unreachable(exc: Exception) -> bool:
@@ -58,10 +61,27 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
     the request it shows up.
     """
-    async with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-        except Exception as exc:
-            if is_unreachable(exc):
-                raise DatabaseUnavailableError from exc
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise DatabaseUnavailableError from exc
+        raise
+    finally:
+        await close_session(session)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """Close ``session``; a connection lost in the meantime is logged, not raised.
+
+    The session closes after the response has been sent. An error raised then cannot reach the
+    client any more: the server would only drop the connection, and the client's next request
+    on it would fail instead.
+    """
+    try:
+        await session.close()
+    except Exception as exc:
+        if not is_unreachable(exc):
             raise
+        logger.warning("The database connection was lost while closing a session: %r", exc)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StrictBool, StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, false, func
 from sqlmodel import Field, SQLModel
 
@@ -51,7 +51,7 @@ class TodoCreate(SQLModel):
 
     title: Title
     description: Description | None = None
-    completed: bool = False
+    completed: StrictBool = False
 
 
 class TodoUpdate(SQLModel):
@@ -61,7 +61,7 @@ class TodoUpdate(SQLModel):
 
     title: Title | None = None
     description: Description | None = None
-    completed: bool | None = None
+    completed: StrictBool | None = None
 
 
 class TodoPublic(SQLModel):

@@ -36,7 +36,11 @@ Password = Annotated[
     str,
     StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES),
     AfterValidator(_fits_bcrypt),
-    Field(description="8 to 72 characters, and at most 72 bytes in UTF-8 (bcrypt's limit)."),
+    Field(
+        description="8 to 72 characters, and at most 72 bytes in UTF-8 (bcrypt's limit).",
+        # JSON Schema counts characters, not bytes: the byte limit is stated in an extension.
+        schema_extra={"json_schema_extra": {"x-max-bytes": BCRYPT_MAX_BYTES}},
+    ),
 ]
 
 

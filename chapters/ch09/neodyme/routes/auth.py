@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from neodyme.core.exceptions import TooManyRequestsError
+from neodyme.core.problems import problem_responses
 from neodyme.dependencies import AuthServiceDep, LoginLimiterDep
 from neodyme.models.token import RefreshRequest, TokenPair
 
@@ -21,7 +22,12 @@ async def forbid_caching(response: Response) -> None:
     response.headers.update(NO_STORE)
 
 
-@router.post("/token", response_model=TokenPair, dependencies=[Depends(forbid_caching)])
+@router.post(
+    "/token",
+    response_model=TokenPair,
+    dependencies=[Depends(forbid_caching)],
+    responses=problem_responses(400, 401, 422, 429, 503),
+)
 async def log_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -48,13 +54,22 @@ async def log_in(
     return await auth.issue_tokens(user)
 
 
-@router.post("/refresh", response_model=TokenPair, dependencies=[Depends(forbid_caching)])
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    dependencies=[Depends(forbid_caching)],
+    responses=problem_responses(400, 401, 422, 503),
+)
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     """A new token pair for a live refresh token, which stops working (rotation)."""
     return await auth.rotate(body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(400, 401, 422, 503),
+)
 async def log_out(body: RefreshRequest, auth: AuthServiceDep) -> None:
     """Revoke a refresh token."""
     await auth.revoke(body.refresh_token)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
+from neodyme.core.problems import problem_responses
 from neodyme.dependencies import SettingsDep
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -40,7 +41,7 @@ async def health() -> HealthStatus:
     return HealthStatus(status="ok", version=__version__)
 
 
-@router.get("/ready", response_model=ReadinessStatus)
+@router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
 async def ready(request: Request, settings: SettingsDep) -> ReadinessStatus:
     """Readiness: the database answers `SELECT 1` within the timeout, or 503."""
     try:

@@ -1,0 +1,97 @@
+"""What the routes depend on, as ``Annotated`` aliases that FastAPI resolves per request.
+
+A route that declares ``users: UserRepositoryDep`` gets a repository bound to this request's
+database session; ``user: CurrentUserDep`` gets the user its bearer token names, or the
+request ends with a 401. Tests can replace any provider with ``app.dependency_overrides``.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from neodyme.core.config import Settings
+from neodyme.core.context import set_current_user
+from neodyme.core.database import get_session
+from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
+from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.security import decode_token
+from neodyme.models.user import User
+from neodyme.repositories.refresh_token import RefreshTokenRepository
+from neodyme.repositories.todo import TodoRepository
+from neodyme.repositories.user import UserRepository
+from neodyme.services.auth import AuthService
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings this app was created with (``create_app(settings)``)."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_user_repository(session: SessionDep) -> UserRepository:
+    return UserRepository(session)
+
+
+async def get_todo_repository(session: SessionDep) -> TodoRepository:
+    return TodoRepository(session)
+
+
+async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
+    return RefreshTokenRepository(session)
+
+
+UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
+TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
+RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
+
+
+async def get_auth_service(
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, settings: SettingsDep
+) -> AuthService:
+    return AuthService(users, refresh_tokens, settings)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+# Reads "Authorization: Bearer <token>"; auto_error=False lets us answer with our own problem.
+# tokenUrl only tells the docs' Authorize button where to log in (default API prefix).
+bearer_token = OAuth2PasswordBearer(tokenUrl="api/v1/auth/token", auto_error=False)
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(bearer_token)],
+    users: UserRepositoryDep,
+    settings: SettingsDep,
+) -> User:
+    """The active user named by a valid access token."""
+    if token is None:
+        raise UnauthorizedError
+    user = await users.get(int(decode_token(token, "access", settings)["sub"]))
+    if user is None or not user.is_active:
+        raise InvalidTokenError
+    set_current_user(user.id)  # every log record of this request now names the user
+    return user
+
+
+CurrentUserDep = Annotated[User, Depends(get_current_user)]
+
+
+async def get_superuser(user: CurrentUserDep) -> User:
+    if not user.is_superuser:
+        raise ForbiddenError("Only superusers may do this.")
+    return user
+
+
+SuperuserDep = Annotated[User, Depends(get_superuser)]
+
+
+async def get_login_limiter(request: Request) -> FailedLoginLimiter:
+    return request.app.state.login_limiter
+
+
+LoginLimiterDep = Annotated[FailedLoginLimiter, Depends(get_login_limiter)]

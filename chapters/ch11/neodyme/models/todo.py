@@ -1,0 +1,73 @@
+"""A todo: something a user wants done. Every todo belongs to exactly one user."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import ConfigDict, StrictBool, StringConstraints
+from sqlalchemy import Column, ForeignKey, Index, Integer, false, func
+from sqlmodel import Field, SQLModel
+
+from neodyme.models.types import UTCDateTime
+
+Title = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
+    ),
+]
+Description = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Todo(SQLModel, table=True):
+    """A row of the ``todo`` table; deleting its user deletes it too."""
+
+    __table_args__ = (Index("ix_todo_user_id_created_at", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    completed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now()),
+    )
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(
+            UTCDateTime(), nullable=False, server_default=func.now(), onupdate=utc_now
+        ),
+    )
+
+
+class TodoCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Description | None = None
+    completed: StrictBool = False
+
+
+class TodoUpdate(SQLModel):
+    """Only the fields sent change; ``null`` keeps a value (send ``""`` to clear a description)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Description | None = None
+    completed: StrictBool | None = None
+
+
+class TodoPublic(SQLModel):
+    id: int
+    title: str
+    description: str | None
+    completed: bool
+    created_at: datetime
+    updated_at: datetime

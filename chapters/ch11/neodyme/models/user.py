@@ -1,0 +1,96 @@
+"""The user: the table row, and the shapes it takes on the way in and out of the API.
+
+Each model has one job. ``UserCreate`` and ``UserUpdate`` say what a client may send,
+``UserPublic`` what a client may see, and ``User`` what the database stores.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, EmailStr, StringConstraints
+from sqlalchemy import Column, false, func, true
+from sqlmodel import Field, SQLModel
+
+from neodyme.core.security import BCRYPT_MAX_BYTES, password_fits_bcrypt
+from neodyme.models.types import UTCDateTime
+
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+"""A syntactically valid address, lower-cased so that one mailbox is one account."""
+
+FullName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
+    ),
+]
+"""1 to 100 characters once surrounding spaces are stripped; no control characters (C0, C1)."""
+
+
+def _fits_bcrypt(password: str) -> str:
+    if not password_fits_bcrypt(password):
+        raise ValueError(f"Password must be at most {BCRYPT_MAX_BYTES} bytes in UTF-8")
+    return password
+
+
+Password = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES),
+    AfterValidator(_fits_bcrypt),
+    Field(
+        description="8 to 72 characters, and at most 72 bytes in UTF-8 (bcrypt's limit).",
+        # JSON Schema counts characters, not bytes: the byte limit is stated in an extension.
+        schema_extra={"json_schema_extra": {"x-max-bytes": BCRYPT_MAX_BYTES}},
+    ),
+]
+
+
+class User(SQLModel, table=True):
+    """A row of the ``user`` table."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True, index=True)
+    full_name: str = Field(max_length=100)
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now()),
+    )
+    """Filled in by the database when the row is inserted."""
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    hashed_password: str = Field(max_length=255)
+    is_superuser: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class UserCreate(SQLModel):
+    """What a client sends to sign a user up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    full_name: FullName
+    password: Password
+
+
+class UserUpdate(SQLModel):
+    """What a client sends to change a user: only the fields it sends change.
+
+    A field sent as ``null`` is treated like a field left out: it keeps its value. Changing
+    your own password needs ``current_password`` as well.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    full_name: FullName | None = None
+    password: Password | None = None
+    current_password: str | None = Field(default=None, max_length=BCRYPT_MAX_BYTES)
+
+
+class UserPublic(SQLModel):
+    """What the API shows of a user."""
+
+    id: int
+    email: str
+    full_name: str
+    created_at: datetime
+    is_active: bool
+    is_superuser: bool

@@ -1,0 +1,67 @@
+"""Data access for users: the only code that talks to the database session about them."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from neodyme.core.exceptions import EmailTakenError
+from neodyme.models.user import User, UserCreate
+
+
+class UserRepository:
+    """Reads and writes users. Each write is committed before the method returns.
+
+    Routes ask for what they need ("the user with id 7", "store this new user") and never see
+    SQL, sessions or driver exceptions; swapping the storage means changing only this class.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return (await self.session.scalars(select(User).where(User.email == email))).first()
+
+    async def list(self, offset: int, limit: int) -> Sequence[User]:
+        """A page of users in id order."""
+        users = await self.session.scalars(
+            select(User).order_by(User.id).offset(offset).limit(limit)
+        )
+        return users.all()
+
+    async def create(
+        self, data: UserCreate, hashed_password: str, is_superuser: bool = False
+    ) -> User:
+        """Store a new user; raises ``EmailTakenError`` if the address is in use."""
+        user = User(
+            email=data.email,
+            full_name=data.full_name,
+            hashed_password=hashed_password,
+            is_superuser=is_superuser,
+        )
+        self.session.add(user)
+        await self._commit()
+        return user
+
+    async def update(self, user: User, changes: dict[str, Any]) -> User:
+        """Apply ``changes``; raises ``EmailTakenError`` if the new address is in use."""
+        user.sqlmodel_update(changes)
+        await self._commit()
+        return user
+
+    async def delete(self, user: User) -> None:
+        await self.session.delete(user)
+        await self.session.commit()
+
+    async def _commit(self) -> None:
+        """Commit; the unique email index, not a prior lookup, decides whether it is taken."""
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise EmailTakenError from None

@@ -1,0 +1,83 @@
+"""Health endpoints for whoever runs the service: a load balancer, Docker, Kubernetes.
+
+``/health`` is liveness: the process answers, nothing more (no I/O, so a slow database can
+never get a healthy process restarted). ``/health/ready`` is readiness: the database answers
+within a timeout, so traffic should be sent here. It names each component it checked and how
+long the check took, so a slow dependency shows before it fails.
+"""
+
+import asyncio
+import logging
+import time
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from neodyme import __version__
+from neodyme.core.exceptions import NotReadyError
+from neodyme.core.problems import problem_responses
+from neodyme.dependencies import SettingsDep
+
+router = APIRouter(prefix="/health", tags=["health"])
+logger = logging.getLogger("neodyme.health")
+
+
+class HealthStatus(BaseModel):
+    """What `GET /health` answers."""
+
+    status: str
+    version: str
+
+
+class ComponentStatus(BaseModel):
+    """One dependency: `ok` or `unavailable`, and how long the check took."""
+
+    status: str
+    latency_ms: float
+
+
+class ReadinessStatus(BaseModel):
+    """What `GET /health/ready` answers when every dependency answers."""
+
+    status: str
+    components: dict[str, ComponentStatus]
+
+
+@router.get("", response_model=HealthStatus)
+async def health() -> HealthStatus:
+    """Liveness: the process is running (no database involved)."""
+    return HealthStatus(status="ok", version=__version__)
+
+
+async def check_database(engine: AsyncEngine, timeout_seconds: float) -> ComponentStatus:
+    """The database answers `SELECT 1` within the timeout."""
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        status = "ok"
+    except Exception as exc:  # any failure at all means "do not send traffic here"
+        logger.warning("Not ready: database check failed: %r", exc)
+        status = "unavailable"
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    return ComponentStatus(status=status, latency_ms=latency_ms)
+
+
+@router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
+async def ready(request: Request, settings: SettingsDep) -> ReadinessStatus:
+    """Readiness: every component answers within the timeout, or 503 naming the failing ones."""
+    components = {
+        "database": await check_database(
+            request.app.state.engine, settings.readiness_timeout_seconds
+        )
+    }
+    failing = [name for name, component in components.items() if component.status != "ok"]
+    if failing:
+        raise NotReadyError(
+            f"Not answering: {', '.join(failing)}.",
+            components={name: component.model_dump() for name, component in components.items()},
+        )
+    return ReadinessStatus(status="ok", components=components)

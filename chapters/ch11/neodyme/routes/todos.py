@@ -1,0 +1,71 @@
+"""The ``/todos`` endpoints. Every todo belongs to the signed-in user; others' do not exist."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+
+from neodyme.core.exceptions import TodoNotFoundError
+from neodyme.core.problems import problem_responses
+from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep
+from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
+
+router = APIRouter(prefix="/todos", tags=["todos"])
+
+TodoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def get_own_todo(todos: TodoRepositoryDep, user: CurrentUserDep, todo_id: TodoId) -> Todo:
+    """The caller's todo; another user's todo answers 404, exactly like a missing one."""
+    todo = await todos.get(user.id, todo_id)
+    if todo is None:
+        raise TodoNotFoundError
+    return todo
+
+
+OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
+
+
+@router.post(
+    "",
+    response_model=TodoPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 422, 503),
+)
+async def create_todo(data: TodoCreate, user: CurrentUserDep, todos: TodoRepositoryDep) -> Todo:
+    return await todos.create(user.id, data)
+
+
+@router.get("", response_model=list[TodoPublic], responses=problem_responses(401, 422, 503))
+async def list_todos(
+    user: CurrentUserDep,
+    todos: TodoRepositoryDep,
+    completed: bool | None = None,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[Todo]:
+    """Your todos, newest first; `completed` filters by state."""
+    return list(await todos.list(user.id, offset, limit, completed))
+
+
+@router.get(
+    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
+)
+async def read_todo(todo: OwnTodoDep) -> Todo:
+    return todo
+
+
+@router.patch(
+    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(400, 401, 404, 422, 503)
+)
+async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryDep) -> Todo:
+    """Change the fields sent; `null` keeps a value."""
+    return await todos.update(todo, data.model_dump(exclude_unset=True, exclude_none=True))
+
+
+@router.delete(
+    "/{todo_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 422, 503),
+)
+async def delete_todo(todo: OwnTodoDep, todos: TodoRepositoryDep) -> None:
+    await todos.delete(todo)

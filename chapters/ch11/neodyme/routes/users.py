@@ -1,0 +1,123 @@
+"""The ``/users`` endpoints: HTTP in, HTTP out; services and repositories do the rest.
+
+Anyone may sign up. Everything else needs a bearer token: users see and change themselves,
+superusers see and change everyone.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
+from neodyme.core.problems import problem_responses
+from neodyme.dependencies import (
+    CurrentUserDep,
+    RefreshTokenRepositoryDep,
+    SettingsDep,
+    SuperuserDep,
+    UserRepositoryDep,
+)
+from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
+from neodyme.repositories.user import UserRepository
+from neodyme.services.users import change_user, sign_up
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# The routes below take "/{user_id:int}": only digits reach them, so /users/me is never taken
+# for an id, and DELETE /users/me is a 405 (that path has GET and PATCH), not a 422 about "me".
+
+
+async def get_user_for(actor: User, users: UserRepository, user_id: int) -> User:
+    """The user ``actor`` asks for: themself, or anyone if ``actor`` is a superuser."""
+    if actor.id != user_id and not actor.is_superuser:
+        raise ForbiddenError("You may only access your own account.")
+    user = await users.get(user_id)
+    if user is None:
+        raise UserNotFoundError
+    return user
+
+
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 409, 422, 503),
+)
+async def create_user(data: UserCreate, users: UserRepositoryDep, settings: SettingsDep) -> User:
+    """Sign a user up; the email address must not be taken yet, in any letter case."""
+    return await sign_up(users, data, settings.bcrypt_rounds)
+
+
+@router.get("/me", response_model=UserPublic, responses=problem_responses(401, 503))
+async def read_me(user: CurrentUserDep) -> User:
+    """The signed-in user."""
+    return user
+
+
+@router.patch(
+    "/me", response_model=UserPublic, responses=problem_responses(400, 401, 403, 409, 422, 503)
+)
+async def update_me(
+    data: UserUpdate,
+    user: CurrentUserDep,
+    users: UserRepositoryDep,
+    refresh_tokens: RefreshTokenRepositoryDep,
+    settings: SettingsDep,
+) -> User:
+    """Change your own account; a new password needs `current_password`."""
+    return await change_user(
+        users, refresh_tokens, user, data, actor=user, bcrypt_rounds=settings.bcrypt_rounds
+    )
+
+
+@router.get(
+    "/{user_id:int}",
+    response_model=UserPublic,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def read_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep) -> User:
+    """One user by id: yourself, or anyone for a superuser."""
+    return await get_user_for(actor, users, user_id)
+
+
+@router.get("", response_model=list[UserPublic], responses=problem_responses(401, 403, 422, 503))
+async def list_users(
+    _: SuperuserDep,
+    users: UserRepositoryDep,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> list[User]:
+    """Users in id order, a page at a time (superusers only)."""
+    return list(await users.list(offset, limit))
+
+
+@router.patch(
+    "/{user_id:int}",
+    response_model=UserPublic,
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+)
+async def update_user(
+    user_id: UserId,
+    data: UserUpdate,
+    actor: CurrentUserDep,
+    users: UserRepositoryDep,
+    refresh_tokens: RefreshTokenRepositoryDep,
+    settings: SettingsDep,
+) -> User:
+    """Change the fields the client sent; the others keep their values."""
+    user = await get_user_for(actor, users, user_id)
+    return await change_user(
+        users, refresh_tokens, user, data, actor=actor, bcrypt_rounds=settings.bcrypt_rounds
+    )
+
+
+@router.delete(
+    "/{user_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def delete_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep) -> None:
+    """Delete a user for good, with their todos and tokens."""
+    await users.delete(await get_user_for(actor, users, user_id))

@@ -1,0 +1,142 @@
+"""Todos belong to their owner: nobody else can see, change or delete them."""
+
+from datetime import datetime
+
+import pytest
+from factories import todo_payload
+
+
+async def add_todo(client, account, **fields) -> dict:
+    response = await client.post(
+        "/api/v1/todos", json=todo_payload(**fields), headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_create_todo_returns_it_with_defaults(client, ada):
+    response = await client.post(
+        "/api/v1/todos", json={"title": "  Buy milk  "}, headers=ada.headers
+    )
+
+    assert response.status_code == 201
+    todo = response.json()
+    assert set(todo) == {"id", "title", "description", "completed", "created_at", "updated_at"}
+    assert (todo["title"], todo["description"], todo["completed"]) == ("Buy milk", None, False)
+
+
+async def test_list_shows_my_todos_newest_first(client, ada, grace):
+    first = await add_todo(client, ada, title="first")
+    second = await add_todo(client, ada, title="second")
+    await add_todo(client, grace, title="not mine")
+
+    response = await client.get("/api/v1/todos", headers=ada.headers)
+
+    assert response.status_code == 200
+    assert [todo["id"] for todo in response.json()] == [second["id"], first["id"]]
+
+
+async def test_list_filters_by_completed(client, ada):
+    done = await add_todo(client, ada, title="done", completed=True)
+    open_ = await add_todo(client, ada, title="open")
+
+    completed = await client.get("/api/v1/todos", params={"completed": "true"}, headers=ada.headers)
+    pending = await client.get("/api/v1/todos", params={"completed": "false"}, headers=ada.headers)
+
+    assert [todo["id"] for todo in completed.json()] == [done["id"]]
+    assert [todo["id"] for todo in pending.json()] == [open_["id"]]
+
+
+async def test_list_paginates(client, ada):
+    todos = [await add_todo(client, ada, title=f"todo {n}") for n in range(5)]
+
+    response = await client.get(
+        "/api/v1/todos", params={"offset": 1, "limit": 2}, headers=ada.headers
+    )
+
+    assert [todo["id"] for todo in response.json()] == [todos[3]["id"], todos[2]["id"]]
+
+
+async def test_update_changes_the_fields_sent_and_moves_updated_at(client, ada):
+    todo = await add_todo(client, ada, title="Buy milk", description="2 litres")
+
+    response = await client.patch(
+        f"/api/v1/todos/{todo['id']}", json={"completed": True, "title": None}, headers=ada.headers
+    )
+
+    assert response.status_code == 200
+    updated = response.json()
+    assert (updated["title"], updated["description"], updated["completed"]) == (
+        "Buy milk",
+        "2 litres",
+        True,
+    )
+    assert datetime.fromisoformat(updated["updated_at"]) > datetime.fromisoformat(
+        todo["updated_at"]
+    )
+    assert updated["created_at"] == todo["created_at"]
+
+
+async def test_delete_removes_the_todo(client, ada):
+    todo = await add_todo(client, ada)
+
+    response = await client.delete(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
+
+    assert response.status_code == 204
+    assert (await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)).status_code == 404
+
+
+async def test_another_users_todo_is_a_404_for_every_operation(client, ada, grace):
+    todo = await add_todo(client, grace, title="Grace's")
+    url = f"/api/v1/todos/{todo['id']}"
+
+    read = await client.get(url, headers=ada.headers)
+    change = await client.patch(url, json={"title": "Mine now"}, headers=ada.headers)
+    delete = await client.delete(url, headers=ada.headers)
+
+    assert [read.status_code, change.status_code, delete.status_code] == [404, 404, 404]
+    missing = await client.get("/api/v1/todos/424242", headers=ada.headers)
+    assert read.json() == missing.json() | {
+        "instance": url,
+        "request_id": read.json()["request_id"],
+    }
+    assert (await client.get(url, headers=grace.headers)).json() == todo
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"title": "ok", "description": "x" * 2001}, "description"),
+        ({"title": "ok", "completed": "maybe"}, "completed"),
+        ({"title": "ok", "completed": 0}, "completed"),  # no 0/1 for booleans
+        ({"title": "ok", "user_id": 1}, "user_id"),
+    ],
+)
+async def test_invalid_todos_are_a_422_and_store_nothing(client, ada, body, field):
+    response = await client.post("/api/v1/todos", json=body, headers=ada.headers)
+
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+    assert (await client.get("/api/v1/todos", headers=ada.headers)).json() == []
+
+
+async def test_metacharacters_are_stored_literally(client, ada):
+    title = '\'; DELETE FROM todo; -- {"json": [1]} \\u0000'
+
+    todo = await add_todo(client, ada, title=title, description="<script>alert(1)</script>")
+
+    assert (await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)).json()[
+        "title"
+    ] == title
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_todos_need_a_token(client, method):
+    response = await client.request(method, "/api/v1/todos", json={"title": "x"})
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"

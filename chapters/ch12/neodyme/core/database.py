@@ -1,0 +1,186 @@
+"""The database connection: one async engine per application, one session per request."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from neodyme.core.config import Settings
+from neodyme.core.exceptions import DatabaseUnavailableError
+
+logger = logging.getLogger("neodyme.database")
+
+
+def is_unreachable(exc: Exception) -> bool:
+    """Whether ``exc`` means the database is down or out of reach, rather than a bug.
+
+    Socket errors from the driver (refused, timed out, unknown host), a pool with every
+    connection busy, and driver errors that SQLAlchemy recognises as a lost connection all
+    count. A missing table or a failed constraint does not: those stay 500s or 4xx.
+    """
+    if isinstance(exc, OSError | PoolTimeoutError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def create_engine(url: str, echo: bool = False, **options: Any) -> AsyncEngine:
+    """An async engine; ``echo`` logs every SQL statement (``NEODYME_DEBUG``).
+
+    ``options`` go to SQLAlchemy as they are: the app passes ``pool_options(settings)``.
+    """
+    engine = create_async_engine(url, echo=echo, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", enforce_foreign_keys)
+    return engine
+
+
+def pool_options(settings: Settings) -> dict[str, Any]:
+    """The connection pool and, on PostgreSQL, the statement timeout, from settings.
+
+    ``pool_size + pool_max_overflow`` is the most connections one process opens: with N
+    processes, keep N times that below PostgreSQL's ``max_connections``. A request that finds
+    every connection busy waits ``pool_timeout_seconds``, then gets a 503, not a hang.
+    An overflow connection is closed as soon as it is returned, so a steady load above
+    ``pool_size`` opens and closes a PostgreSQL connection for almost every request: with 16
+    concurrent clients, ``pool_size=10, pool_max_overflow=10`` served ``GET /users/me`` (no
+    cache) at 141 requests/s, ``pool_size=20`` at 668. Size the pool for the steady load;
+    overflow is for short bursts, and is off by default.
+    Pre-ping is off by default: it costs a round trip on every checkout, while recycling
+    connections before the server or a proxy drops them, and the 503 for a connection lost
+    mid-request, cover the same failure more cheaply.
+    """
+    options: dict[str, Any] = {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "pool_timeout": settings.pool_timeout_seconds,
+        "pool_recycle": settings.pool_recycle_seconds,
+        "pool_pre_ping": settings.pool_pre_ping,
+    }
+    if make_url(settings.database_url).get_backend_name() == "postgresql":
+        # The server cancels a runaway query: it cannot hold a connection (and a request) forever.
+        server_settings = {"statement_timeout": str(settings.statement_timeout_ms)}
+        options["connect_args"] = {"server_settings": server_settings}
+    return options
+
+
+def enforce_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless each connection asks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit.
+
+    With the default ``expire_on_commit=True``, reading ``user.id`` after ``commit()`` would
+    trigger a lazy load, which an async session cannot do implicitly (``MissingGreenlet``).
+    """
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a read that is one statement: no transaction around it.
+
+    A session normally wraps its statements in a transaction, and on PostgreSQL that is two
+    extra round trips to the server for every request: ``BEGIN`` before the first statement,
+    ``ROLLBACK`` when the session closes. A single ``SELECT`` sees one consistent snapshot
+    with or without them, so a read of one statement runs in autocommit mode instead: one
+    round trip instead of three. Reading a user by id took 1.2 ms instead of 1.75 ms (0.57
+    instead of 0.76 ms of CPU), measured in one process on a busy two-core machine. The
+    connections come from the same pool. Anything that writes, or reads twice and needs both
+    reads to agree, uses ``create_sessionmaker``.
+    """
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def open_session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session; a database that cannot be reached becomes ``DatabaseUnavailableError`` (503)."""
+    session = sessionmaker()
+    try:
+        yield session
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise DatabaseUnavailableError from exc
+        raise
+    finally:
+        await close_session(session)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """Close ``session``; a connection lost in the meantime is logged, not raised.
+
+    The session closes after the response has been sent. An error raised then cannot reach the
+    client any more: the server would only drop the connection, and the client's next request
+    on it would fail instead.
+    """
+    try:
+        await session.close()
+    except Exception as exc:
+        if not is_unreachable(exc):
+            raise
+        logger.warning("The database connection was lost while closing a session: %r", exc)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one session per request, closed when the request is done.
+
+    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
+    the request it shows up.
+    """
+    async with open_session(request.app.state.sessionmaker) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Like ``get_session``, for a route whose only database work is one read."""
+    async with open_session(request.app.state.read_sessionmaker) as session:
+        yield session
+
+
+async def wait_for_database(url: str, timeout_seconds: float) -> None:
+    """Return once the database answers; retry with growing pauses until the timeout.
+
+    In a fresh deployment the database container may still be starting when the app starts.
+    Raises ``DatabaseUnavailableError`` if it has not answered when the time is up.
+    """
+    engine = create_engine(url)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_seconds
+    pause = 0.5
+    try:
+        while True:
+            try:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+                return
+            except Exception as exc:
+                remaining = deadline - loop.time()
+                if not is_unreachable(exc):
+                    raise
+                if remaining <= 0:
+                    raise DatabaseUnavailableError(
+                        f"The database did not answer within {timeout_seconds:g}s: {exc!r}"
+                    ) from exc
+                wait = min(pause, remaining)
+                logger.warning("Database not reachable yet (%r); retrying in %.1fs", exc, wait)
+                await asyncio.sleep(wait)
+                pause = min(pause * 2, 5.0)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,138 @@
+"""The application factory and the ASGI application that uvicorn serves."""
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from neodyme import __version__
+from neodyme.core.cache import create_cache
+from neodyme.core.config import ConfigurationError, Settings, get_settings
+from neodyme.core.database import (
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+    pool_options,
+)
+from neodyme.core.docs import add_offline_docs
+from neodyme.core.error_tracking import configure_error_tracking
+from neodyme.core.logging import configure_logging
+from neodyme.core.metrics import Metrics
+from neodyme.core.middleware import SecurityHeadersMiddleware
+from neodyme.core.migrations import check_database_is_at_head
+from neodyme.core.observability import RequestObservabilityMiddleware
+from neodyme.core.problems import add_problem_handlers
+from neodyme.core.queries import count_queries
+from neodyme.core.rate_limit import FailedLoginLimiter, RedisLoginLimiter
+from neodyme.core.redis import SharedRedis
+from neodyme.core.security import prepare_dummy_hash
+from neodyme.routes import auth, health, metrics, todos, users
+
+DESCRIPTION = """
+Neodyme is the API built, chapter by chapter, in the Neodyme book.
+
+This stage stores users in a database (SQLite by default, PostgreSQL in production),
+validates everything a client sends, and evolves its schema with Alembic migrations.
+Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`.
+Users log in for JWT access and refresh tokens and keep their own todo lists.
+Resources live under `/api/v1`; every setting comes from `NEODYME_*` variables.
+Every response carries an `X-Request-ID`, every request is logged as one JSON line, and
+Prometheus metrics are served at `/metrics`.
+"""
+
+TAGS_METADATA = [
+    {"name": "health", "description": "Liveness (`/health`) and readiness (`/health/ready`)."},
+    {"name": "auth", "description": "Log in for a token pair, refresh it, log out."},
+    {
+        "name": "users",
+        "description": "Sign up; read and change your account (or any, as superuser).",
+    },
+    {"name": "todos", "description": "Your own todo list."},
+]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database when the app starts and release its connections when it stops.
+
+    The schema belongs to the migrations (``alembic upgrade head``), not to the app: the app
+    only checks that the database is at the newest revision before it serves anything.
+    """
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.database_url, echo=settings.debug, **pool_options(settings))
+    count_queries(engine)
+    redis = None
+    if settings.redis_url:
+        redis = SharedRedis(
+            settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_seconds
+        )
+        app.state.login_limiter = RedisLoginLimiter(redis, fallback=app.state.login_limiter)
+    try:
+        await check_database_is_at_head(engine)
+        await prepare_dummy_hash(settings.bcrypt_rounds)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
+        app.state.cache = create_cache(settings, redis)
+        app.state.redis = redis
+        yield
+    finally:
+        await engine.dispose()
+        if redis is not None:
+            await redis.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application from ``settings`` (default: the environment and ``.env``)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    configure_error_tracking(settings)
+    docs = settings.serve_docs
+    app = FastAPI(
+        title="Neodyme",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS_METADATA,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if docs:
+        add_offline_docs(app)
+
+    add_problem_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.state.metrics = Metrics(app.state)
+    app.add_middleware(
+        RequestObservabilityMiddleware,
+        metrics=app.state.metrics,
+        slow_request_ms=settings.slow_request_ms,
+    )
+    app.state.login_limiter = FailedLoginLimiter(
+        settings.login_failures_allowed, settings.login_failure_window_seconds
+    )
+    app.include_router(health.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+    for router in (auth.router, users.router, todos.router):
+        app.include_router(router, prefix=settings.api_prefix)
+    return app
+
+
+try:
+    app = create_app()
+except ConfigurationError as error:
+    # One clear line instead of a traceback: the server cannot start with these settings.
+    sys.exit(f"neodyme: {error}")

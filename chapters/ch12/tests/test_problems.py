@@ -1,0 +1,181 @@
+"""Every error leaves the API as an RFC 9457 problem, and none leaks what went wrong inside."""
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+from conftest import make_settings
+from sqlalchemy import text
+
+from neodyme.core.database import close_session, create_engine, create_sessionmaker
+from neodyme.main import create_app
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
+ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert (body["status"], body["code"], body["type"]) == (
+        status,
+        code,
+        f"urn:neodyme:problem:{code}",
+    )
+    return body
+
+
+async def test_unknown_route_is_a_404_problem(client):
+    body = assert_problem(await client.get("/no/such/route"), 404, "not_found")
+
+    assert body["instance"] == "/no/such/route"
+    assert body["title"] == "Not Found"
+
+
+async def test_wrong_method_is_a_405_problem_with_allow(client):
+    response = await client.put("/api/v1/users/me")
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert "PUT" not in response.headers["allow"]
+
+
+async def test_validation_error_lists_each_field(client):
+    response = await client.post("/api/v1/users", json={**ADA, "email": "nope", "full_name": ""})
+
+    body = assert_problem(response, 422, "validation_error")
+    assert [(error["loc"], error["type"]) for error in body["errors"]] == [
+        (["body", "email"], "value_error"),
+        (["body", "full_name"], "string_too_short"),
+    ]
+    assert all(error["message"] for error in body["errors"])
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"email": ', b"not json at all", b"[1, 2", b"\xff\xfe"], ids=repr
+)
+async def test_malformed_json_is_a_422_problem(client, content):
+    response = await client.post(
+        "/api/v1/users", content=content, headers={"content-type": "application/json"}
+    )
+
+    assert_problem(response, 422, "validation_error")
+
+
+async def test_query_parameter_errors_are_problems(client, ada):
+    response = await client.get("/api/v1/todos", params={"limit": "many"}, headers=ada.headers)
+
+    body = assert_problem(response, 422, "validation_error")
+
+    assert body["errors"][0]["loc"] == ["query", "limit"]
+
+
+async def test_conflict_is_a_409_problem(client):
+    await client.post("/api/v1/users", json=ADA)
+
+    body = assert_problem(await client.post("/api/v1/users", json=ADA), 409, "email_taken")
+
+    assert body["title"] == "Conflict"
+
+
+async def test_a_bug_is_a_generic_500_that_is_logged_not_shown(settings, caplog):
+    """The traceback goes to the log; the client learns nothing about the internals."""
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("SELECT secret FROM passwords -- key=hunter2")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        with caplog.at_level(logging.ERROR, logger="neodyme.errors"):
+            response = await client.get("/boom")
+
+    body = assert_problem(response, 500, "internal_error")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "secret" not in response.text and "hunter2" not in response.text
+    assert "Traceback" not in response.text
+    assert body["detail"] == "An unexpected error occurred. It has been logged."
+    [record] = caplog.records
+    assert record.exc_info[0] is RuntimeError
+    assert "GET /boom" in record.getMessage()
+
+
+async def test_an_unreachable_database_is_a_503_problem(settings):
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        # Nothing listens on port 1: every connection attempt is refused.
+        broken = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/neodyme")
+        app.state.sessionmaker = create_sessionmaker(broken)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            read = await client.post(
+                "/api/v1/auth/token", data={"username": "a@b.co", "password": "x"}
+            )
+            write = await client.post("/api/v1/users", json=ADA)
+        await broken.dispose()
+
+    for response in (read, write):
+        body = assert_problem(response, 503, "database_unavailable")
+        assert "127.0.0.1" not in body["detail"]
+
+
+async def test_fifty_concurrent_identical_signups_give_one_201_and_49_409s(client):
+    """No check-then-insert race: the unique index decides, and the loser gets a clean 409."""
+    responses = await asyncio.gather(*(client.post("/api/v1/users", json=ADA) for _ in range(50)))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * 49
+    for response in responses:
+        if response.status_code == 409:
+            assert_problem(response, 409, "email_taken")
+    assert (
+        await client.post(
+            "/api/v1/auth/token", data={"username": ADA["email"], "password": ADA["password"]}
+        )
+    ).status_code == 200
+
+
+async def test_a_broken_schema_is_a_500_not_a_503(empty_database_url, migrations):
+    """Only an unreachable database is "unavailable"; a missing table is a bug to fix.
+
+    The table is dropped in a database of the test's own, not in the shared one.
+    """
+    await migrations.upgrade("head")
+    app = create_app(make_settings(empty_database_url))
+    async with app.router.lifespan_context(app):
+        engine = create_engine(empty_database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE refresh_token"))
+        await engine.dispose()
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await client.post("/api/v1/users", json=ADA)
+            credentials = {"username": ADA["email"], "password": ADA["password"]}
+            response = await client.post("/api/v1/auth/token", data=credentials)
+
+    assert_problem(response, 500, "internal_error")
+
+
+class SessionThatFailsToClose:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def close(self) -> None:
+        raise self.error
+
+
+async def test_a_connection_lost_while_closing_the_session_is_logged_not_raised(caplog):
+    """The session closes after the response is sent: raising then would only drop the
+    client's connection, and its next request on that connection would fail instead."""
+    with caplog.at_level(logging.WARNING, logger="neodyme.database"):
+        await close_session(SessionThatFailsToClose(ConnectionResetError("peer gone")))
+
+    assert "lost while closing a session" in caplog.text
+
+
+async def test_any_other_error_while_closing_the_session_still_raises():
+    with pytest.raises(RuntimeError, match="a bug"):
+        await close_session(SessionThatFailsToClose(RuntimeError("a bug")))

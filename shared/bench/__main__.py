@@ -1,0 +1,5 @@
+import sys
+
+from shared.bench.cli import main
+
+sys.exit(main())

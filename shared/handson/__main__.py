@@ -1,0 +1,99 @@
+"""``python -m shared.handson [PAGE ...]``: run the Hands-on steps of book pages.
+
+Without arguments: every chapter page whose chapter folder exists, and every other page that
+names its chapter with ``<!-- handson-page: chapter=chNN -->``. Prints one line of figures per
+page (the closing note's numbers), the steps not executed with their reasons, and a diff for
+each step whose output differs from the page; exits 1 if any step failed. With ``--accept``, a
+failed command whose whole output the page shows (no ``…``, no ``mask``, not a server's startup)
+gets this run's output written into the page instead: the git diff is then the thing to review.
+Interrupted (Ctrl+C, SIGTERM, SIGHUP), it still stops the servers and the shell of the page it
+was running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from shared.chapters import REPOSITORY_ROOT
+from shared.handson.extract import (
+    count_included_listings,
+    extract_blocks,
+    page_options,
+    replace_outputs,
+)
+from shared.handson.runner import Report, run_page
+
+DOCS = REPOSITORY_ROOT / "docs"
+
+
+def chapter_of(page: Path) -> tuple[Path | None, bool]:
+    """The chapter folder a page runs against, and whether the whole page is steps."""
+    text = page.read_text()
+    if page.parent.name == "chapters" and page.stem.startswith("ch"):
+        return REPOSITORY_ROOT / "chapters" / page.stem, False
+    name = page_options(text).get("chapter")
+    return (REPOSITORY_ROOT / "chapters" / name, True) if name else (None, True)
+
+
+def default_pages() -> list[Path]:
+    pages = sorted((DOCS / "chapters").glob("ch[0-9][0-9].md"))
+    pages += [page for page in sorted(DOCS.glob("*.md")) if chapter_of(page)[0] is not None]
+    return [page for page in pages if (chapter_of(page)[0] / "pyproject.toml").is_file()]
+
+
+def run(page: Path, keep: Path | None) -> Report:
+    chapter, whole_page = chapter_of(page)
+    if chapter is None:
+        raise SystemExit(f"{page}: not a chapter page, and no <!-- handson-page: chapter=chNN -->")
+    text = page.read_text()
+    name = str(page.relative_to(DOCS)) if page.is_relative_to(DOCS) else page.name
+    report = Report(page=name, included_listings=count_included_listings(text))
+    also = page_options(text).get("also", "")
+    others = [REPOSITORY_ROOT / "chapters" / name for name in also.split(",") if name]
+    return run_page(page, extract_blocks(text, whole_page), chapter, report, keep, others)
+
+
+def stop_on_signal(number: int, frame: object) -> None:
+    """SIGTERM (CI's timeout, ``kill``) unwinds like Ctrl+C: the servers a page started stop."""
+    raise SystemExit(128 + number)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
+    parser = argparse.ArgumentParser(prog="python -m shared.handson", description=__doc__)
+    parser.add_argument("pages", nargs="*", type=Path, help="pages to run (default: all)")
+    parser.add_argument("--keep", type=Path, help="keep each run's folder under this directory")
+    parser.add_argument(
+        "--accept",
+        action="store_true",
+        help="write what failed commands really printed into the page (then review git diff)",
+    )
+    args = parser.parse_args(argv)
+    pages = [page.resolve() for page in args.pages] or default_pages()
+    started = time.monotonic()
+    reports = []
+    for page in pages:
+        report = run(page, args.keep)
+        reports.append(report)
+        print(report.summary(), flush=True)
+        for count, reason in report.not_executed:
+            print(f"  not executed ({count}): {reason}")
+        for failure in report.failures:
+            print("  FAILED " + failure.replace("\n", "\n  "), flush=True)
+        if args.accept and report.outputs:
+            page.write_text(replace_outputs(page.read_text(), report.outputs))
+            print(
+                f"  accepted {len(report.outputs)} outputs into {page}: review them with git diff"
+            )
+    failed = sum(len(report.failures) for report in reports)
+    print(f"{len(reports)} pages, {failed} failed steps, {time.monotonic() - started:.1f}s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

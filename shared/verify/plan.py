@@ -1,0 +1,74 @@
+"""What the battery runs against one chapter: which sections apply and how to reach the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FUZZ, ATTACKS, FAULTS = "fuzz", "attacks", "faults"
+SECTIONS = (FUZZ, ATTACKS, FAULTS)
+
+FIRST_CHAPTER = 3
+"""ch01 has no data and ch02 no validation: fuzzing starts where the API has a contract."""
+SECTION_FROM = {FUZZ: 3, ATTACKS: 7, FAULTS: 10}
+API_PREFIX_FROM = 8
+CORS_SETTING_FROM = 8
+MIGRATIONS_FROM = 4
+SERVE_COMMAND_FROM = 10
+
+
+@dataclass(frozen=True)
+class ChapterPlan:
+    """The battery's view of chapter ``number``."""
+
+    number: int
+
+    @property
+    def name(self) -> str:
+        return f"ch{self.number:02d}"
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The sections this chapter must pass, in the order they run."""
+        return tuple(s for s in SECTIONS if self.number >= SECTION_FROM[s])
+
+    @property
+    def api_prefix(self) -> str:
+        """Where the resources live: at the root until ch08 moves them under ``/api/v1``."""
+        return "/api/v1" if self.number >= API_PREFIX_FROM else ""
+
+    @property
+    def has_auth(self) -> bool:
+        return self.number >= SECTION_FROM[ATTACKS]
+
+    @property
+    def has_cors_setting(self) -> bool:
+        """From ch08 ``NEODYME_CORS_ORIGINS`` allows origins; before, no origin is allowed."""
+        return self.number >= CORS_SETTING_FROM
+
+    @property
+    def has_migrations(self) -> bool:
+        return self.number >= MIGRATIONS_FROM
+
+    @property
+    def has_serve_command(self) -> bool:
+        """From ch10 the app is started as production starts it: ``python -m neodyme serve``."""
+        return self.number >= SERVE_COMMAND_FROM
+
+
+def verified_chapters(numbers: list[int]) -> list[ChapterPlan]:
+    """The chapters the battery covers, among those that exist."""
+    return [ChapterPlan(n) for n in sorted(numbers) if n >= FIRST_CHAPTER]
+
+
+def documented_settings(env_example: str) -> set[str]:
+    """The ``NEODYME_*`` settings a chapter's ``.env.example`` lists (commented examples aside).
+
+    Features that come and go with settings (Redis, from ch12) are detected this way rather
+    than by chapter number: the battery checks what the chapter says it supports.
+    """
+    names = set()
+    for line in env_example.splitlines():
+        name, equals, _ = line.strip().partition("=")
+        if equals and name.startswith("NEODYME_"):
+            names.add(name)
+    return names

@@ -1,0 +1,129 @@
+"""Each chapter run writes one small JSON file; the summary reads them all into one table.
+
+A chapter passes when every section it must run is there, tried at least one case and failed
+none. A missing file or section is a failure: a battery that did not run proves nothing. An
+*expected* failure is a known gap (a protection the chapter lacks, reported to be planned): it
+does not fail the chapter, but the table names it so that nobody mistakes it for a pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from shared.verify.plan import SECTIONS, ChapterPlan
+
+
+@dataclass
+class SectionResult:
+    tried: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    expected_failures: int = 0
+
+    @property
+    def ok(self) -> bool:
+        accounted = self.passed + self.skipped + self.expected_failures
+        return self.tried > 0 and self.failed == 0 and accounted == self.tried
+
+
+@dataclass
+class ChapterResult:
+    chapter: str
+    database: str = "sqlite"
+    seconds: float = 0.0
+    sections: dict[str, SectionResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def section(self, name: str) -> SectionResult:
+        return self.sections.setdefault(name, SectionResult())
+
+    def missing(self, plan: ChapterPlan) -> list[str]:
+        return [name for name in plan.sections if name not in self.sections]
+
+    def ok(self, plan: ChapterPlan) -> bool:
+        return not self.missing(plan) and all(s.ok for s in self.sections.values())
+
+    def write(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.chapter}.json"
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> ChapterResult:
+        data = json.loads(path.read_text())
+        sections = {name: SectionResult(**counts) for name, counts in data["sections"].items()}
+        return cls(
+            chapter=data["chapter"],
+            database=data["database"],
+            seconds=data["seconds"],
+            sections=sections,
+            notes=data.get("notes", []),
+        )
+
+
+def load_results(directory: Path, plans: list[ChapterPlan]) -> dict[str, ChapterResult | None]:
+    """The result of each planned chapter, ``None`` where its run left no file."""
+    results: dict[str, ChapterResult | None] = {}
+    for plan in plans:
+        path = directory / f"{plan.name}.json"
+        results[plan.name] = ChapterResult.read(path) if path.is_file() else None
+    return results
+
+
+def _cell(result: ChapterResult | None, name: str, plan: ChapterPlan) -> str:
+    if name not in plan.sections:
+        return "-"
+    if result is None or name not in result.sections:
+        return "MISSING"
+    counts = result.sections[name]
+    cell = f"{counts.tried} / {counts.passed} / {counts.failed}"
+    extras = [
+        f"{count} {label}"
+        for count, label in [
+            (counts.skipped, "skipped"),
+            (counts.expected_failures, "EXPECTED FAIL"),
+        ]
+        if count
+    ]
+    return cell + (f" ({', '.join(extras)})" if extras else "")
+
+
+def render_table(results: dict[str, ChapterResult | None], plans: list[ChapterPlan]) -> str:
+    """A Markdown table, readable as plain text in a CI log: tried / passed / failed."""
+    header = ["chapter", "database", *(f"{s} (tried / passed / failed)" for s in SECTIONS)]
+    rows = [header, ["---"] * len(header)]
+    for plan in plans:
+        result = results.get(plan.name)
+        verdict = "PASS" if result is not None and result.ok(plan) else "FAIL"
+        timing = f"{result.seconds:.0f} s" if result else "no result"
+        rows.append(
+            [
+                f"{plan.name} {verdict} ({timing})",
+                result.database if result else "-",
+                *(_cell(result, s, plan) for s in SECTIONS),
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for row in rows:
+        cells = [
+            ("-" * width if cell == "---" else cell.ljust(width))
+            for cell, width in zip(row, widths, strict=True)
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def all_passed(results: dict[str, ChapterResult | None], plans: list[ChapterPlan]) -> bool:
+    return all((r := results.get(p.name)) is not None and r.ok(p) for p in plans)
+
+
+def render_notes(results: dict[str, ChapterResult | None]) -> str:
+    """What the runs measured or flagged without passing judgement (timings, known gaps)."""
+    return "\n".join(
+        f"- {name}: {note}" for name, result in results.items() if result for note in result.notes
+    )

@@ -1,0 +1,268 @@
+"""The runner plays the reader's terminal: state carries over, servers run in the background.
+
+A stand-in ``uvicorn`` on ``PATH`` (a small Python HTTP server that logs like uvicorn) keeps
+these tests independent of any chapter.
+"""
+
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shared.chapters import REPOSITORY_ROOT
+from shared.handson.extract import extract_blocks
+from shared.handson.runner import Report, StepFailed, Terminal, reader_environment, run_block
+
+FAKE_UVICORN = """#!/usr/bin/env python3
+import http.server, os, signal, sys, time
+port = int(sys.argv[sys.argv.index("--port") + 1])
+print(f"INFO:     Started server process [{os.getpid()}]", flush=True)
+signal.signal(signal.SIGINT, lambda *_: sys.exit(print("INFO:     Shutting down", flush=True)))
+if os.environ.get("FAIL") == "startup":
+    sys.exit("ValueError: the settings are wrong")
+if os.environ.get("FAIL") == "reload":  # uvicorn --reload: the reloader outlives its app
+    print("ERROR:    Application startup failed. Exiting.", flush=True)
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    time.sleep(600)
+server = http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+print(f"INFO:     Uvicorn running on http://127.0.0.1:{port}", flush=True)
+server.serve_forever()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def alive(pid: int) -> bool:
+    """Whether the process still runs, once a killed one has had a few seconds to go.
+
+    A zombie (dead, waiting for a parent that may never reap it) does not count.
+    """
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except FileNotFoundError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    uvicorn = bin_dir / "uvicorn"
+    uvicorn.write_text(FAKE_UVICORN)
+    uvicorn.chmod(uvicorn.stat().st_mode | stat.S_IEXEC)
+    env = reader_environment()
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    (tmp_path / "chapter").mkdir()
+    terminal = Terminal(tmp_path, tmp_path / "chapter", env)
+    yield terminal
+    terminal.close()
+
+
+def run(terminal: Terminal, page: str) -> Report:
+    report = Report(page="fixture.md")
+    for block in extract_blocks(page, whole_page=True):
+        run_block(terminal, block, report, f"fixture.md:{block.line}")
+    return report
+
+
+def test_state_carries_from_step_to_step(terminal):
+    page = """
+```bash
+greet() { echo "hello $1"; }
+export NAME=Ada
+```
+
+```console
+$ greet "$NAME"
+hello Ada
+$ false
+$ echo $?
+1
+$ pwd
+/path/to/neodyme/chapter
+```
+"""
+    report = run(terminal, page)
+
+    assert report.failures == []
+    assert (report.executed, report.checked) == (5, 4)
+
+
+def test_a_wrong_output_fails_with_a_diff(terminal):
+    report = run(terminal, "```console\n$ echo 58 items\n56 items\n```\n")
+
+    assert len(report.failures) == 1
+    assert "-56 items" in report.failures[0]
+    assert "+58 items" in report.failures[0]
+
+
+def test_only_a_full_output_can_be_accepted_into_the_page(terminal):
+    page = "```console\n$ echo 58 items\n56 items\n$ echo 3 and more\n2 …\n```\n"
+
+    report = run(terminal, page)
+
+    assert len(report.failures) == 2
+    assert report.outputs == {2: ["58 items"]}
+
+
+def test_a_failing_bash_block_is_reported(terminal):
+    report = run(terminal, "```bash\necho about to fail\nfalse\n```\n")
+
+    assert "exited 1" in report.failures[0]
+    assert "about to fail" in report.failures[0]
+
+
+def test_skipped_blocks_are_counted_with_their_reason(terminal):
+    page = '<!-- handson: skip="needs a Docker engine" -->\n```console\n$ docker ps\n$ x\n```\n'
+
+    report = run(terminal, page)
+
+    assert report.executed == 0
+    assert report.not_executed == [(2, "fixture.md:2: needs a Docker engine")]
+
+
+def test_a_server_runs_in_the_background_until_stopped(terminal):
+    port = free_port()
+    page = f"""
+```console
+$ uvicorn app --port {port}
+INFO:     Started server process [4242]
+INFO:     Uvicorn running on http://127.0.0.1:{port}
+```
+
+```console
+$ curl -s -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1:{port}/
+200
+$ kill -0 4242 && echo the process id shown is this run
+the process id shown is this run
+```
+
+<!-- handson: stop-server -->
+
+```console
+INFO:     Shutting down
+$ echo $?
+0
+```
+"""
+    report = run(terminal, page)
+
+    assert report.failures == []
+    assert report.executed == 4
+    assert terminal.server.status == 0
+
+
+def test_a_server_that_cannot_start_is_an_ordinary_failed_command(terminal):
+    page = f"""
+```console
+$ FAIL=startup uvicorn app --port {free_port()}
+…
+ValueError: the settings are wrong
+$ echo $?
+1
+```
+"""
+    report = run(terminal, page)
+
+    assert report.failures == []
+
+
+def test_a_reloader_whose_app_failed_to_start_is_a_failed_start_not_a_wait(terminal):
+    page = f"""
+```console
+$ FAIL=reload uvicorn app --port {free_port()} --reload
+INFO:     Started server process [4242]
+ERROR:    Application startup failed. Exiting.
+```
+"""
+    report = run(terminal, page)
+
+    assert report.failures == []
+    assert terminal.server.process.poll() is not None
+
+
+def test_a_port_taken_by_another_program_fails_with_a_clear_message(terminal):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        page = f"```console\n$ uvicorn app --port {port}\n```\n"
+
+        with pytest.raises(StepFailed, match=f"port {port} is taken by another program"):
+            run(terminal, page)
+
+    assert terminal.servers == {}
+
+
+def test_a_server_started_with_an_ampersand_is_a_background_server(terminal, tmp_path):
+    port = free_port()
+    page = f"""
+```console
+$ NEODYME_PORT={port} uvicorn app --port {port} >> server.log &
+$ curl -s -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1:{port}/
+200
+```
+"""
+    report = run(terminal, page)
+
+    assert report.failures == []
+    assert terminal.server.process.poll() is None
+    assert "Uvicorn running" in (tmp_path / "chapter" / "server.log").read_text()
+
+
+def test_closing_the_terminal_stops_what_the_page_left_running(terminal, tmp_path):
+    run(terminal, "```bash\nsleep 600 &\necho $! > sleeper.pid\n```\n")
+    pid = int((tmp_path / "chapter" / "sleeper.pid").read_text())
+
+    terminal.close()
+
+    assert not alive(pid)
+
+
+SIGTERM_SCRIPT = """
+import sys, time
+from pathlib import Path
+from shared.handson.__main__ import stop_on_signal
+from shared.handson.runner import Terminal, reader_environment
+import signal
+signal.signal(signal.SIGTERM, stop_on_signal)
+root = Path(sys.argv[1])
+env = reader_environment()
+env["PATH"] = f"{root / 'bin'}:{env['PATH']}"
+terminal = Terminal(root, root / "chapter", env)
+try:
+    terminal.start_server(f"uvicorn app --port {sys.argv[2]}")
+    print(terminal.server.process.pid, flush=True)
+    time.sleep(600)
+finally:
+    terminal.close()
+"""
+
+
+def test_sigterm_to_the_runner_stops_the_servers_it_started(terminal, tmp_path):
+    runner = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_SCRIPT, str(tmp_path), str(free_port())],
+        cwd=REPOSITORY_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server_pid = int(runner.stdout.readline())
+
+    runner.send_signal(signal.SIGTERM)
+
+    assert runner.wait(60) == 128 + signal.SIGTERM
+    assert not alive(server_pid)
