@@ -11,6 +11,18 @@ from shared.chapters import REPOSITORY_ROOT
 WORKFLOW = REPOSITORY_ROOT / ".github" / "workflows" / "ci.yml"
 
 
+def default_nox_sessions() -> list[str]:
+    """What a bare ``nox`` runs: ``nox --list`` marks those sessions with ``*``."""
+    listing = subprocess.run(
+        [Path(sys.executable).with_name("nox"), "--list"],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line.split()[1] for line in listing.stdout.splitlines() if line.startswith("* ")]
+
+
 def load_workflow() -> dict:
     return yaml.safe_load(WORKFLOW.read_text())
 
@@ -45,7 +57,18 @@ def test_chapter_jobs_run_with_postgresql_and_redis_required():
     assert job["steps"][-1]["run"] == "nox -s ${{ matrix.chapter }}"
 
 
-def test_workflow_runs_the_tooling_sessions():
-    sessions = load_workflow()["jobs"]["tooling"]["strategy"]["matrix"]["session"]
+def test_workflow_runs_every_session_nox_runs_by_default(chapters):
+    jobs = load_workflow()["jobs"]
+    sessions = [chapter.name for chapter in chapters]
+    sessions += jobs["tooling"]["strategy"]["matrix"]["session"]
+    sessions += jobs["battery"]["strategy"]["matrix"]["session"]
 
-    assert sessions == ["tools", "lint", "docs"]
+    assert sorted(sessions) == sorted(default_nox_sessions())
+
+
+def test_the_battery_runs_with_postgresql_and_redis_required():
+    job = load_workflow()["jobs"]["battery"]
+
+    assert set(job["services"]) == {"postgres", "redis"}
+    assert job["env"]["NEODYME_REQUIRE_SERVICES"] == "1"
+    assert job["steps"][-1]["run"] == "nox -s ${{ matrix.session }}"

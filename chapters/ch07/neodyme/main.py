@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
-from neodyme.core.middleware import SecurityHeadersMiddleware
+from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import FailedLoginLimiter
@@ -37,6 +37,9 @@ TAGS_METADATA = [
 # Failed logins allowed per email address, and per client, within the window.
 LOGIN_FAILURES_ALLOWED = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+# The largest request body read (1 MiB, nginx's default too); ours are a few hundred bytes.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class HealthStatus(BaseModel):
@@ -79,6 +82,7 @@ def create_app() -> FastAPI:
         return HealthStatus(status="ok", version=__version__)
 
     add_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.login_limiter = FailedLoginLimiter(
         LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW_SECONDS

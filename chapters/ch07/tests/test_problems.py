@@ -1,16 +1,19 @@
 """Every error leaves the API as an RFC 9457 problem, and none leaks what went wrong inside."""
 
 import asyncio
+import json
 import logging
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from neodyme.core.database import close_session, create_engine, create_sessionmaker
-from neodyme.main import create_app
+from neodyme.main import MAX_BODY_BYTES, create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
+JSON = {"content-type": "application/json"}
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
 
 
@@ -77,6 +80,63 @@ async def test_conflict_is_a_409_problem(client):
     body = assert_problem(await client.post("/users", json=ADA), 409, "email_taken")
 
     assert body["title"] == "Conflict"
+
+
+def signup_body_of(size: int) -> bytes:
+    """Ada's signup as JSON, padded to exactly ``size`` bytes with a (too long) full name."""
+    unpadded = json.dumps({**ADA, "full_name": ""}).encode()
+    return json.dumps({**ADA, "full_name": "x" * (size - len(unpadded))}).encode()
+
+
+async def chunks_of(body: bytes) -> AsyncIterator[bytes]:
+    """The body as a stream: httpx sends it chunked, without a ``Content-Length``."""
+    for start in range(0, len(body), 64 * 1024):
+        yield body[start : start + 64 * 1024]
+
+
+async def test_a_body_over_the_limit_is_a_413_problem_and_stores_nothing(client):
+    body = signup_body_of(MAX_BODY_BYTES + 1)
+
+    response = await client.post("/users", content=body, headers=JSON)
+
+    problem = assert_problem(response, 413, "content_too_large")
+    assert problem["title"] == "Content Too Large"
+    assert str(MAX_BODY_BYTES) in problem["detail"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert (await client.post("/users", json=ADA)).status_code == 201
+
+
+async def test_a_streamed_body_is_cut_off_at_the_limit(client):
+    body = signup_body_of(8 * MAX_BODY_BYTES)
+
+    response = await client.post("/users", content=chunks_of(body), headers=JSON)
+
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert_problem(response, 413, "content_too_large")
+    assert (await client.post("/users", json=ADA)).status_code == 201
+
+
+async def test_a_streamed_body_within_the_limit_reaches_the_route(client):
+    body = chunks_of(json.dumps(ADA).encode())
+
+    assert (await client.post("/users", content=body, headers=JSON)).status_code == 201
+
+
+async def test_a_body_of_exactly_the_limit_is_read_and_validated(client):
+    body = signup_body_of(MAX_BODY_BYTES)
+
+    response = await client.post("/users", content=body, headers=JSON)
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert problem["errors"][0]["loc"] == ["body", "full_name"]
+
+
+async def test_an_oversized_login_form_is_a_413_problem(client):
+    form = {"username": "ada@example.com", "password": "x" * MAX_BODY_BYTES}
+
+    response = await client.post("/auth/token", data=form)
+
+    assert_problem(response, 413, "content_too_large")
 
 
 async def test_a_bug_is_a_generic_500_that_is_logged_not_shown(caplog):

@@ -12,7 +12,8 @@ from neodyme.core.config import ConfigurationError, get_settings
 from neodyme.models import todo, token, user  # noqa: F401  (importing a model registers its table)
 
 config = context.config
-if config.config_file_name is not None:
+# The alembic command configures logging from alembic.ini; "python -m neodyme" has its own.
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata

@@ -46,7 +46,9 @@ async def create_superuser(data: UserCreate, settings: Settings) -> User:
 def prestart(settings: Settings) -> None:
     """Wait for the database (with back-off), then bring its schema to the newest migration."""
     asyncio.run(wait_for_database(settings.database_url, settings.database_wait_seconds))
-    command.upgrade(alembic_config(), "head")
+    config = alembic_config()
+    config.attributes["configure_logger"] = False  # keep our logging (see alembic/env.py)
+    command.upgrade(config, "head")
 
 
 def serve(settings: Settings) -> None:

@@ -68,6 +68,7 @@ class Migrations:
     def __init__(self, url: str) -> None:
         self.config = Config(ALEMBIC_INI)
         self.config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        self.config.attributes["configure_logger"] = False  # the app's logging stays in place
 
     def upgrade_now(self, revision: str = "head") -> None:
         """For synchronous fixtures: env.py starts an event loop of its own."""

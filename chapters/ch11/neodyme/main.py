@@ -14,7 +14,7 @@ from neodyme.core.docs import add_offline_docs
 from neodyme.core.error_tracking import configure_error_tracking
 from neodyme.core.logging import configure_logging
 from neodyme.core.metrics import Metrics
-from neodyme.core.middleware import SecurityHeadersMiddleware
+from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.observability import RequestObservabilityMiddleware
 from neodyme.core.problems import add_problem_handlers
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         add_offline_docs(app)
 
     add_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(

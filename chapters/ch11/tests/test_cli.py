@@ -1,10 +1,15 @@
 """``python -m neodyme create-superuser``: how an operator makes the first superuser."""
 
+import logging
 import os
 import subprocess
 import sys
 
 import pytest
+from conftest import make_settings
+
+from neodyme.__main__ import prestart
+from neodyme.core.config import get_settings
 
 
 def run_cli(database_url: str, *args: str, password: str | None = "superuser password"):
@@ -69,3 +74,21 @@ def test_create_superuser_on_an_unmigrated_database_says_what_to_do(tmp_path):
 
     assert result.returncode == 1
     assert "alembic upgrade head" in result.stderr
+
+
+def test_prestart_leaves_the_servers_logging_in_place(tmp_path, monkeypatch):
+    """Alembic's logging section (alembic.ini) must not replace what the server set up."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'neodyme.db'}"
+    monkeypatch.setenv("NEODYME_DATABASE_URL", url)  # what alembic/env.py migrates
+    get_settings.cache_clear()
+    root = logging.getLogger()
+    handler = logging.NullHandler()
+    monkeypatch.setattr(root, "handlers", [handler])
+    monkeypatch.setattr(root, "level", logging.INFO)
+
+    try:
+        prestart(make_settings(url))
+    finally:
+        get_settings.cache_clear()
+
+    assert (root.handlers, root.level) == ([handler], logging.INFO)

@@ -148,6 +148,14 @@ async def serve(settings: Settings, method: str, path: str, **kwargs) -> httpx.R
         return await client.request(method, path, **kwargs)
 
 
+async def test_the_body_limit_is_a_setting():
+    response = await serve(
+        load_settings(max_body_bytes=64), "POST", "/api/v1/users", content=b"x" * 65
+    )
+
+    assert response.status_code == 413
+
+
 async def test_docs_are_off_in_production_unless_enabled():
     production = {"environment": "production", "secret_key": STRONG_KEY}
 

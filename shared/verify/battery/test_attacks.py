@@ -369,28 +369,29 @@ def test_a_password_over_72_bytes_is_a_422_and_creates_nothing(
 # --- Input and output --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no request body limit: the app reads any body whole before answering "
-    "(proposed to the lead: a size-limit middleware answering 413, from ch06)",
-)
-def test_an_oversized_body_is_refused_with_413(api: httpx.Client):
+def test_an_oversized_body_is_refused_with_a_413_problem(api: httpx.Client):
     body = json.dumps({"email": "big@example.com", "full_name": "x" * OVERSIZED_BODY_BYTES})
 
     response = api.post("/users", content=body, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "content_too_large"
 
 
-def test_an_oversized_body_is_a_4xx_and_stores_nothing(api: httpx.Client, accounts: Accounts):
+def test_an_oversized_streamed_body_is_refused_and_stores_nothing(
+    api: httpx.Client, accounts: Accounts
+):
     _, headers = accounts.user_with_token()
-    body = json.dumps({"title": "x" * OVERSIZED_BODY_BYTES})
+    body = json.dumps({"title": "x" * OVERSIZED_BODY_BYTES}).encode()
+    chunks = (body[start : start + 65536] for start in range(0, len(body), 65536))
 
     response = api.post(
-        "/todos", content=body, headers=headers | {"Content-Type": "application/json"}
+        "/todos", content=chunks, headers=headers | {"Content-Type": "application/json"}
     )
 
-    assert 400 <= response.status_code < 500
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert response.status_code == 413
     assert api.get("/todos", headers=headers).json() == []
 
 

@@ -29,7 +29,7 @@ OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
     "",
     response_model=TodoPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 422, 503),
+    responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def create_todo(data: TodoCreate, user: CurrentUserDep, todos: TodoRepositoryDep) -> Todo:
     return await todos.create(user.id, data)
@@ -55,7 +55,9 @@ async def read_todo(todo: OwnTodoDep) -> Todo:
 
 
 @router.patch(
-    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(400, 401, 404, 422, 503)
+    "/{todo_id}",
+    response_model=TodoPublic,
+    responses=problem_responses(400, 401, 404, 413, 422, 503),
 )
 async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryDep) -> Todo:
     """Change the fields sent; `null` keeps a value."""

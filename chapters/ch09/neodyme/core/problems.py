@@ -57,6 +57,7 @@ PROBLEM_DESCRIPTIONS = {
     403: "The token's user may not do this (or gave a wrong `current_password`).",
     404: "There is no such resource.",
     409: "The email address is taken.",
+    413: "The request body is larger than the API accepts.",
     422: "The request is not valid: see `errors`.",
     429: "Too many failed logins: wait `Retry-After` seconds.",
     503: "The database is not answering.",

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     login_failures_allowed: int = Field(5, ge=1)
     login_failure_window_seconds: int = Field(15 * 60, ge=1)
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1, description="The largest request body accepted; larger is a 413."
+    )
     host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 in a container.")
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)

@@ -26,7 +26,7 @@ async def forbid_caching(response: Response) -> None:
     "/token",
     response_model=TokenPair,
     dependencies=[Depends(forbid_caching)],
-    responses=problem_responses(400, 401, 422, 429, 503),
+    responses=problem_responses(400, 401, 413, 422, 429, 503),
 )
 async def log_in(
     request: Request,
@@ -58,7 +58,7 @@ async def log_in(
     "/refresh",
     response_model=TokenPair,
     dependencies=[Depends(forbid_caching)],
-    responses=problem_responses(400, 401, 422, 503),
+    responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     """A new token pair for a live refresh token, which stops working (rotation)."""
@@ -68,7 +68,7 @@ async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
 @router.post(
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(400, 401, 422, 503),
+    responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def log_out(body: RefreshRequest, auth: AuthServiceDep) -> None:
     """Revoke a refresh token."""

@@ -43,7 +43,7 @@ async def get_user_for(actor: UserPublic, users: UserRepository, user_id: int) -
     "",
     response_model=UserPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 409, 422, 503),
+    responses=problem_responses(400, 409, 413, 422, 503),
 )
 async def create_user(data: UserCreate, users: UserRepositoryDep, settings: SettingsDep) -> User:
     """Sign a user up; the email address must not be taken yet, in any letter case."""
@@ -57,7 +57,7 @@ async def read_me(user: CurrentUserDep) -> UserPublic:
 
 
 @router.patch(
-    "/me", response_model=UserPublic, responses=problem_responses(400, 401, 403, 409, 422, 503)
+    "/me", response_model=UserPublic, responses=problem_responses(400, 401, 403, 409, 413, 422, 503)
 )
 async def update_me(
     data: UserUpdate,
@@ -97,7 +97,7 @@ async def list_users(
 @router.patch(
     "/{user_id:int}",
     response_model=UserPublic,
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def update_user(
     user_id: UserId,
