@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from shared.chapters import Chapter, discover_chapters
@@ -13,3 +15,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def chapters() -> list[Chapter]:
     return discover_chapters()
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """A folder tree under ``root``: ``{relative path: text}``; returns ``root``."""
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root

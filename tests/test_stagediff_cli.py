@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import write
 
 from shared.chapters import REPOSITORY_ROOT
 from shared.stagediff.cli import main
@@ -24,13 +25,6 @@ def run_cli(*arguments: str, **options) -> subprocess.CompletedProcess:
         text=True,
         **options,
     )
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from conftest import write
 
 from shared.chapters import REPOSITORY_ROOT
 from shared.stagediff import compare, markdown_report, render_html, render_markdown, render_text
@@ -14,13 +14,6 @@ from shared.stagediff import compare, markdown_report, render_html, render_markd
 CHAPTERS = REPOSITORY_ROOT / "chapters"
 # A src or href that fetches something from elsewhere (in-page "#anchors" are fine).
 REMOTE_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
 
 
 @pytest.fixture
