@@ -219,6 +219,15 @@ async def test_deleting_a_user_deletes_their_todos(client, ada, database_url):
     assert (todos, tokens) == (0, 0)
 
 
+async def test_a_deleted_users_token_does_not_sign_in_the_next_user(client, ada, sign_up):
+    await client.delete(f"/users/{ada.user['id']}", headers=ada.headers)
+
+    grace = await sign_up("grace@example.com", "Grace Hopper")
+
+    assert grace["id"] != ada.user["id"]  # SQLite would reuse the id without AUTOINCREMENT
+    assert (await client.get("/users/me", headers=ada.headers)).status_code == 401
+
+
 async def test_patch_to_a_taken_email_is_a_409_and_changes_nothing(client, ada, grace):
     response = await client.patch(
         "/users/me", json={"email": "ADA@example.com"}, headers=grace.headers

@@ -42,6 +42,7 @@ TODO = {"id", "title", "description", "completed", "user_id", "created_at", "upd
 REFRESH_TOKEN = {"jti", "user_id", "expires_at", "revoked_at"}
 
 SCHEMA_AT = {
+    "0006": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
     "0005": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
     "0004": {"user": USER_0003, "todo": TODO},
     "0003": {"user": USER_0003},
@@ -59,14 +60,14 @@ async def test_upgrade_then_downgrade_step_by_step_then_upgrade_again(
     empty_database_url, migrations
 ):
     await migrations.upgrade("head")
-    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0005"]
+    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0006"]
 
     for revision, expected in list(SCHEMA_AT.items())[1:]:
         await migrations.downgrade(revision)
         assert await run_on(empty_database_url, schema) == expected, revision
 
     await migrations.upgrade("head")
-    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0005"]
+    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0006"]
 
 
 async def test_rows_written_at_migration_1_survive_every_later_migration(
@@ -96,6 +97,34 @@ async def test_rows_written_at_migration_1_survive_every_later_migration(
     assert (email, full_name, bool(is_active)) == ("ada@example.com", "Ada", True)
     assert created_at is not None
     assert (hashed_password, bool(is_superuser)) == ("!", False)  # no usable password yet
+
+
+async def test_rebuilding_the_user_table_keeps_todos_and_tokens(empty_database_url, migrations):
+    """0006 rebuilds ``user`` on SQLite; dropping the old table must not cascade to its rows."""
+    await migrations.upgrade("0005")
+    inserts = [
+        'INSERT INTO "user" (email, full_name, hashed_password)'
+        " VALUES ('ada@example.com', 'Ada', '!')",
+        "INSERT INTO todo (title, completed, user_id) VALUES ('Write notes', false, 1)",
+        "INSERT INTO refresh_token (jti, user_id, expires_at)"
+        " VALUES ('j1', 1, '2030-01-01 00:00:00')",
+    ]
+
+    def insert(connection: Connection) -> None:
+        for statement in inserts:
+            connection.execute(text(statement))
+
+    await run_on(empty_database_url, insert)
+
+    await migrations.upgrade("head")
+
+    def count(connection: Connection) -> tuple:
+        tables = ['"user"', "todo", "refresh_token"]
+        return tuple(
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in tables
+        )
+
+    assert await run_on(empty_database_url, count) == (1, 1, 1)
 
 
 async def test_the_indexes_exist_after_every_migration(empty_database_url, migrations):
@@ -148,5 +177,5 @@ def test_uvicorn_stops_with_a_clear_message_on_an_unmigrated_database(tmp_path):
     )
 
     assert result.returncode != 0
-    assert "The database is at revision (none) but this code needs 0005" in result.stderr
+    assert "The database is at revision (none) but this code needs 0006" in result.stderr
     assert "Application startup failed" in result.stderr

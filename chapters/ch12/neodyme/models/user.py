@@ -47,6 +47,10 @@ Password = Annotated[
 class User(SQLModel, table=True):
     """A row of the ``user`` table."""
 
+    # An access token names its user by id. Without AUTOINCREMENT, SQLite gives a deleted user's
+    # id to the next signup, and that user would inherit the deleted one's unexpired tokens.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=255, unique=True, index=True)
     full_name: str = Field(max_length=100)

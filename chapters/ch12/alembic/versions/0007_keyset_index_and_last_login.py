@@ -6,8 +6,8 @@ written by the database's own ``CURRENT_TIMESTAMP`` have whole seconds ("10:00:0
 app writes microseconds ("10:00:00.000000"); as SQLite compares these as text, the old rows are
 rewritten in the app's format so that cursors compare correctly.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,7 +35,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user") as batch_op:
+    # Dropping a column rebuilds the table on SQLite: keep 0006's AUTOINCREMENT in the new one.
+    with op.batch_alter_table("user", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("last_login_at")
     op.drop_index("ix_todo_user_id_created_at_id", table_name="todo")
     op.create_index("ix_todo_user_id_created_at", "todo", ["user_id", "created_at"])
