@@ -129,6 +129,28 @@ async def test_rebuilding_the_user_table_keeps_todos_and_tokens(empty_database_u
     assert await run_on(empty_database_url, count) == (1, 1, 1)
 
 
+async def test_undoing_0007_keeps_user_ids_unique(empty_database_url, migrations):
+    """Undoing 0007 rebuilds ``user`` on SQLite; the new table must keep 0006's AUTOINCREMENT."""
+    await migrations.upgrade("head")
+    await migrations.downgrade("0006")
+
+    def sign_up(connection: Connection, email: str) -> int:
+        statement = (
+            "INSERT INTO \"user\" (email, full_name, hashed_password) VALUES (:email, 'X', '!')"
+        )
+        connection.execute(text(statement), {"email": email})
+        return connection.execute(text('SELECT max(id) FROM "user"')).scalar()
+
+    def sign_up_twice_delete_sign_up(connection: Connection) -> list[int]:
+        ids = [sign_up(connection, "ada@example.com"), sign_up(connection, "bob@example.com")]
+        connection.execute(text("DELETE FROM \"user\" WHERE email = 'bob@example.com'"))
+        return [*ids, sign_up(connection, "grace@example.com")]
+
+    ids = await run_on(empty_database_url, sign_up_twice_delete_sign_up)
+
+    assert len(set(ids)) == 3, ids
+
+
 async def test_the_indexes_exist_after_every_migration(empty_database_url, migrations):
     await migrations.upgrade("head")
 
