@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.config import Settings
 from neodyme.core.context import set_current_user
-from neodyme.core.database import get_read_session, get_session
+from neodyme.core.database import get_session
 from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
 from neodyme.core.rate_limit import FailedLoginLimiter
 from neodyme.core.security import decode_token
@@ -22,6 +22,7 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 from neodyme.services.auth import AuthService
+from neodyme.services.todos import TodoPages
 from neodyme.services.users import cached_user
 
 
@@ -32,20 +33,14 @@ async def get_app_settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 async def get_user_repository(session: SessionDep, request: Request) -> UserRepository:
     return UserRepository(session, request.app.state.cache)
 
 
-async def get_todo_repository(session: SessionDep) -> TodoRepository:
-    return TodoRepository(session)
-
-
-async def get_todo_reader(session: ReadSessionDep) -> TodoRepository:
-    """Todos for a route that only reads them, in one statement (no transaction needed)."""
-    return TodoRepository(session)
+async def get_todo_repository(session: SessionDep, request: Request) -> TodoRepository:
+    return TodoRepository(session, request.app.state.cache)
 
 
 async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
@@ -54,8 +49,15 @@ async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepos
 
 UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
 TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
-TodoReaderDep = Annotated[TodoRepository, Depends(get_todo_reader)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
+
+
+async def get_todo_pages(request: Request) -> TodoPages:
+    """Pages of todos, which open a (read) session only when the cache cannot answer."""
+    return TodoPages(request.app.state.cache, request.app.state.read_sessionmaker)
+
+
+TodoPagesDep = Annotated[TodoPages, Depends(get_todo_pages)]
 
 
 async def get_auth_service(

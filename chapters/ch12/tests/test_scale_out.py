@@ -82,6 +82,7 @@ def test_a_write_through_one_process_is_read_through_the_other(two_servers):
 
     assert changed.status_code == 200
     assert httpx.get(f"{b}/api/v1/users/me", headers=headers).json()["full_name"] == "New Name"
+    assert httpx.get(f"{b}/api/v1/todos", headers=headers).json() == []  # B caches the page
     todo = httpx.post(f"{a}/api/v1/todos", json={"title": "from A"}, headers=headers).json()
     assert httpx.get(f"{b}/api/v1/todos", headers=headers).json() == [todo]
 

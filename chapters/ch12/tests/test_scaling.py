@@ -117,6 +117,57 @@ async def test_listing_runs_as_many_queries_for_50_todos_as_for_1(client, ada, g
     assert len(one) == len(fifty) == 1
 
 
+async def test_the_first_page_is_read_once_then_served_from_the_cache(client, ada, database_url):
+    # Straight into the database: a write through the API would hold the key for HOLD_SECONDS.
+    rows = [{"user_id": ada.user["id"], "title": f"Todo {n}"} for n in range(21)]
+    await run_sql(database_url, insert(Todo), rows)
+    await client.get("/api/v1/users/me", headers=ada.headers)  # the user is cached
+
+    with counting_statements() as first:
+        page = await client.get("/api/v1/todos", headers=ada.headers)
+    with counting_statements() as second:
+        again = await client.get("/api/v1/todos", headers=ada.headers)
+
+    assert len(first) == 1
+    assert second == []
+    assert again.json() == page.json()
+    assert len(again.json()) == 20
+    assert next_link(again) == next_link(page) is not None
+
+
+async def test_other_pages_always_read_the_database(client, ada):
+    await add_todos(client, ada, 3)
+    await client.get("/api/v1/users/me", headers=ada.headers)
+    shapes = [{"limit": 2}, {"completed": "false"}, {"offset": 1}]
+
+    for params in shapes:
+        await client.get("/api/v1/todos", params=params, headers=ada.headers)
+        with counting_statements() as again:
+            await client.get("/api/v1/todos", params=params, headers=ada.headers)
+        assert len(again) == 1, params
+
+
+async def test_every_change_to_a_todo_shows_on_the_next_first_page(client, ada, grace):
+    def titles(response: httpx.Response) -> list[str]:
+        return [todo["title"] for todo in response.json()]
+
+    url, headers = "/api/v1/todos", ada.headers
+    first = await client.post(url, json=todo_payload(title="first"), headers=headers)
+    await client.post(url, json=todo_payload(title="grace's"), headers=grace.headers)
+    assert titles(await client.get(url, headers=headers)) == ["first"]  # cached now
+
+    await client.post(url, json=todo_payload(title="second"), headers=headers)
+    assert titles(await client.get(url, headers=headers)) == ["second", "first"]
+
+    todo_url = f"{url}/{first.json()['id']}"
+    await client.patch(todo_url, json={"title": "renamed"}, headers=headers)
+    assert titles(await client.get(url, headers=headers)) == ["second", "renamed"]
+
+    await client.delete(todo_url, headers=headers)
+    assert titles(await client.get(url, headers=headers)) == ["second"]
+    assert titles(await client.get(url, headers=grace.headers)) == ["grace's"]
+
+
 async def test_following_next_links_visits_every_todo_once_newest_first(client, ada):
     todos = await add_todos(client, ada, 7)
 

@@ -15,6 +15,7 @@ object does not.
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from fastapi.routing import iter_route_contexts
 
@@ -46,23 +47,32 @@ class RequestContext:
         route = self.scope.get("route")
         if route is not self._route:  # worked out once per request, when the router picks
             self._route = route
-            self._route_template = route_template(self.scope["app"].routes, route)
+            self._route_template = route_template(self.scope["app"], route)
         return self._route_template
 
 
-def route_template(routes: list, route: object) -> str | None:
-    """The full path template of ``route``, one of the app's ``routes``.
+_templates: WeakKeyDictionary[Any, dict[int, str]] = WeakKeyDictionary()
+
+
+def route_template(app: Any, route: object) -> str | None:
+    """The full path template of ``route``, one of ``app``'s routes.
 
     The router puts the route it picked in the ASGI scope, but a route included with a prefix
     (``include_router(router, prefix="/api/v1")``) only knows its own part of the path
     (``/todos/{todo_id}``); FastAPI's ``iter_route_contexts`` has each route's full path.
+    Walking every route for it on every request cost more than the rest of the request's
+    bookkeeping, so the templates of all of an app's routes are listed once, at its first
+    request. They are looked up by ``id(route)``: a route defines ``==``, so it cannot be a
+    dictionary key itself, and its id stays valid as long as the app keeps it. The list goes
+    when the app does.
     """
     if route is None:
         return None
-    for context in iter_route_contexts(routes):
-        if context.original_route is route:
-            return context.path
-    return getattr(route, "path", None)
+    templates = _templates.get(app)
+    if templates is None:
+        contexts = iter_route_contexts(app.routes)
+        templates = _templates[app] = {id(c.original_route): c.path for c in contexts}
+    return templates.get(id(route), getattr(route, "path", None))
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("neodyme_request", default=None)

@@ -148,12 +148,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Like ``get_session``, for a route whose only database work is one read."""
-    async with open_session(request.app.state.read_sessionmaker) as session:
-        yield session
-
-
 async def wait_for_database(url: str, timeout_seconds: float) -> None:
     """Return once the database answers; retry with growing pauses until the timeout.
 

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, Row, Select, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from neodyme.core.cache import Cache
 from neodyme.core.pagination import Cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic
 
@@ -15,8 +16,14 @@ from neodyme.models.todo import Todo, TodoCreate, TodoPublic
 class TodoRepository:
     """Reads and writes one user's todos. Each write is committed before the method returns."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache | None = None) -> None:
         self.session = session
+        self.cache = cache
+
+    @staticmethod
+    def cache_key(owner_id: int) -> str:
+        """Where the owner's first page is cached (``services.todos.read_page``)."""
+        return f"todos:{owner_id}:first-page"
 
     async def get(self, owner_id: int, todo_id: int) -> Todo | None:
         """The todo, if it exists and belongs to ``owner_id``; another user's todo is ``None``."""
@@ -44,16 +51,24 @@ class TodoRepository:
         todo = Todo(**data.model_dump(), user_id=owner_id)
         self.session.add(todo)
         await self.session.commit()
+        await self._invalidate(owner_id)
         return todo
 
     async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
         todo.sqlmodel_update(changes)
         await self.session.commit()
+        await self._invalidate(todo.user_id)
         return todo
 
     async def delete(self, todo: Todo) -> None:
         await self.session.delete(todo)
         await self.session.commit()
+        await self._invalidate(todo.user_id)
+
+    async def _invalidate(self, owner_id: int) -> None:
+        """Drop the owner's cached first page: it may show the todo just changed."""
+        if self.cache is not None:
+            await self.cache.invalidate(self.cache_key(owner_id))
 
 
 @functools.cache

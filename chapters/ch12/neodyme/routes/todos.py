@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy import Row
 
 from neodyme.core.exceptions import TodoNotFoundError
 from neodyme.core.pagination import decode_cursor, encode_cursor
 from neodyme.core.problems import problem_responses
-from neodyme.dependencies import CurrentUserDep, TodoReaderDep, TodoRepositoryDep
+from neodyme.dependencies import CurrentUserDep, TodoPagesDep, TodoRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
+from neodyme.services.todos import FIRST_PAGE_SIZE
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
@@ -42,7 +42,7 @@ async def list_todos(
     request: Request,
     response: Response,
     user: CurrentUserDep,
-    todos: TodoReaderDep,
+    pages: TodoPagesDep,
     completed: bool | None = None,
     cursor: Annotated[
         str | None,
@@ -52,23 +52,22 @@ async def list_todos(
         ),
     ] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1, deprecated=True)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[Row]:
+    limit: Annotated[int, Query(ge=1, le=100)] = FIRST_PAGE_SIZE,
+) -> list[TodoPublic]:
     """Your todos, newest first; `completed` filters by state.
 
     When there are more, the `Link` header's `rel="next"` URL fetches the next page (it carries
     a `cursor`). `offset` still works but gets slower the deeper it goes: follow the link.
     """
     after = decode_cursor(cursor) if cursor is not None else None
-    rows = await todos.list(user.id, offset, limit + 1, completed, after)  # one more: is there?
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
+    page = await pages.read(user.id, offset, limit, completed, after)
+    if page.has_more:
+        last = page.todos[-1]
         next_page = request.url.remove_query_params("offset").include_query_params(
             cursor=encode_cursor(last.created_at, last.id)
         )
         response.headers["Link"] = f'<{next_page}>; rel="next"'
-    return list(rows)
+    return page.todos
 
 
 @router.get(
