@@ -56,11 +56,12 @@ class Metrics:
     def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
         """Count one finished request and its duration."""
         method = method if method in KNOWN_METHODS else "OTHER"
-        key = (method, route or UNMATCHED_ROUTE, status)
+        route = route or UNMATCHED_ROUTE
+        key = (method, route, status)
         if key not in self._series:
             self._series[key] = (
-                self.requests.labels(key[0], key[1], str(status)),
-                self.duration.labels(key[0], key[1]),
+                self.requests.labels(method, route, str(status)),
+                self.duration.labels(method, route),
             )
         count, duration = self._series[key]
         count.inc()
