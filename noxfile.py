@@ -1,11 +1,17 @@
 """Every task of the monorepo: one session per chapter, plus tools, lint, docs and serve.
 
 Chapter sessions are generated from the folders under ``chapters/``: a new chapter joins by
-adding its folder, not by copying a session.
+adding its folder, not by copying a session. ``nox`` ends with a table of every session's time;
+``nox -t quick`` runs the fast checks only (lint, the tooling tests, the book build).
+
+No session installs system packages (``.ci/run`` does, for CI): a session that needs a program
+which is missing says which, and the tests that need it are skipped (failed in CI).
 """
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from shared.chapters import Chapter, discover_chapters, latest_chapter  # noqa: E402
+from shared.session_times import SessionTimes  # noqa: E402
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
@@ -24,6 +31,21 @@ nox.options.sessions = [chapter.name for chapter in CHAPTERS]
 nox.options.sessions += ["tools", "lint", "docs", "handson", "verify"]
 
 RUFF = "ruff>=0.12"
+# Each suite runs on every core of the machine; its tests are independent, and each pytest
+# worker makes its own databases. The chapters do not need the plugin themselves.
+XDIST = ["pytest-xdist>=3.6", "-n", "auto"]
+
+TIMES = SessionTimes()
+TIMES.print_at_exit()
+
+
+def session(*args, **kwargs):
+    """``nox.session``, with the session's wall time recorded for the closing table."""
+
+    def register(function):
+        return nox.session(*args, **kwargs)(TIMES.timed(function))
+
+    return register
 
 
 def databases_under_test() -> list[str]:
@@ -34,46 +56,54 @@ def databases_under_test() -> list[str]:
     return databases
 
 
-def ensure_chromium(session: nox.Session) -> None:
-    """Debian's Chromium, for the tests that render a page headless; installed when missing."""
-    if shutil.which("chromium"):
-        return
-    if os.geteuid() != 0:
-        session.warn("chromium is missing: install it (apt-get install chromium) for browser tests")
-        return
-    env = {"DEBIAN_FRONTEND": "noninteractive"}
-    session.run("apt-get", "update", "-qq", external=True, env=env)
-    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+def check_programs(session: nox.Session, programs: dict[str, str]) -> None:
+    """Say which of the programs (name: what needs it) are missing; never install them here."""
+    for program, why in programs.items():
+        if not shutil.which(program):
+            session.warn(
+                f"{program} is not installed ({why}): the tests that need it are skipped, and "
+                f"fail in CI. On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES[program]}"
+            )
+
+
+APT_PACKAGES = {
+    "chromium": "chromium",
+    "nginx": "nginx-light",
+    "sqlite3": "sqlite3",
+    "jq": "jq",
+    "curl": "curl",
+    "psql": "postgresql-client",
+}
 
 
 def register_chapter_session(chapter: Chapter) -> None:
     def test_chapter(session: nox.Session) -> None:
-        if chapter.has_deployment:
-            ensure_chromium(session)  # /docs is rendered in a browser with the network cut off
-        session.install("-e", f"{chapter.path}[test]")
+        check_programs(session, chapter.programs())
+        session.install("-e", f"{chapter.path}[test]", XDIST[0])
         session.chdir(chapter.path)
         if chapter.uses_database:
             session.log(f"{chapter.name}: testing on {', '.join(databases_under_test())}")
         else:
             session.log(f"{chapter.name}: no database in this chapter")
-        session.run("pytest", *session.posargs)
+        session.run("pytest", *XDIST[1:], *session.posargs)
 
     test_chapter.__doc__ = f"Install {chapter.name} alone and run its tests."
-    nox.session(name=chapter.name)(test_chapter)
+    session(name=chapter.name)(test_chapter)
 
 
 for _chapter in CHAPTERS:
     register_chapter_session(_chapter)
 
 
-@nox.session
+@session(tags=["quick"])
 def tools(session: nox.Session) -> None:
     """Test the tooling in shared/ and the cross-chapter invariants."""
-    session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    check_programs(session, {"chromium": "renders the book and the stage diff's HTML page"})
+    session.install("-e", ".[test]", XDIST[0])
+    session.run("pytest", *XDIST[1:], *session.posargs)
 
 
-@nox.session(venv_backend="none")
+@session(venv_backend="none")
 def verify(session: nox.Session) -> None:
     """The reliability and security battery, one venv per chapter: nox -s verify [-- chNN]."""
     from shared.verify.session import run_battery
@@ -81,7 +111,7 @@ def verify(session: nox.Session) -> None:
     run_battery(session, CHAPTERS, ROOT)
 
 
-@nox.session
+@session(tags=["quick"])
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
     session.install(RUFF)
@@ -89,7 +119,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session
+@session(tags=["quick"])
 def docs(session: nox.Session) -> None:
     """Build the book strictly: a broken include or link fails."""
     session.install("-r", "docs/requirements.txt", "-e", ".")
@@ -103,18 +133,33 @@ def docs(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@session()
 def handson(session: nox.Session) -> None:
     """Run the book's Hands-on steps, each page on a fresh copy: nox -s handson [-- PAGE ...]."""
+    check_programs(
+        session,
+        {
+            "curl": "the pages call the API with it",
+            "sqlite3": "the pages read SQLite files with it",
+            "jq": "the pages read JSON logs with it",
+            "psql": "ch10's page watches readiness follow PostgreSQL",
+            "chromium": "ch10's page renders /docs offline",
+        },
+    )
     session.install("-e", ".", "uv")
     session.run("python", "-m", "shared.handson", *session.posargs)
 
 
-@nox.session
+@session()
 def serve(session: nox.Session) -> None:
-    """Migrate and serve a chapter (default: the newest) on SQLite at http://127.0.0.1:8000."""
+    """Migrate and serve a chapter (default: the newest) on SQLite: nox -s serve [-- chNN] [ARGS].
+
+    ARGS go to uvicorn (``--port 8001``). Ctrl+C, or SIGTERM or SIGHUP to nox, stops the server
+    as well: nothing is left listening after nox has gone.
+    """
     names = {chapter.name: chapter for chapter in CHAPTERS}
-    name = session.posargs[0] if session.posargs else latest_chapter(ROOT).name
+    args = list(session.posargs)
+    name = args.pop(0) if args and not args[0].startswith("-") else latest_chapter(ROOT).name
     if name not in names:
         session.error(f"unknown chapter {name!r}; choose one of {', '.join(names)}")
     chapter = names[name]
@@ -122,25 +167,51 @@ def serve(session: nox.Session) -> None:
     session.chdir(chapter.path)
     if chapter.has_migrations:
         session.run("alembic", "upgrade", "head")
-    session.log(f"Serving {chapter.name} at http://127.0.0.1:8000 (docs at /docs); Ctrl+C stops it")
-    session.run("uvicorn", "neodyme.main:app", "--host", "127.0.0.1", "--port", "8000")
+    if "--port" not in args:
+        args = ["--port", "8000", *args]
+    port = args[args.index("--port") + 1]
+    session.log(
+        f"Serving {chapter.name} at http://127.0.0.1:{port} (docs at /docs); Ctrl+C stops it"
+    )
+    uvicorn = Path(session.bin) / "uvicorn"
+    status = run_in_foreground([str(uvicorn), "neodyme.main:app", "--host", "127.0.0.1", *args])
+    if status not in (0, -signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP):
+        session.error(f"uvicorn exited with status {status}")
 
 
-@nox.session
+def run_in_foreground(command: list[str]) -> int:
+    """Run ``command`` until it exits, passing on the signals that would stop nox; its status.
+
+    The command gets a process group of its own, so a signal reaches it once, from here:
+    Ctrl+C in the terminal (SIGINT), ``kill`` (SIGTERM) or a closed terminal (SIGHUP) to nox.
+    """
+    process = subprocess.Popen(command, start_new_session=True)
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.getsignal(signum) for signum in stopping}
+    for signum in stopping:
+        signal.signal(signum, lambda signum, frame: process.send_signal(signum))
+    try:
+        return process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@session()
 def diff(session: nox.Session) -> None:
     """The stage diff: nox -s diff -- A B [--format text|markdown|html] [--output PATH] [--stat]."""
     session.install("-e", ".")
     session.run("neodyme-diff", *session.posargs)
 
 
-@nox.session(name="forward-port")
+@session(name="forward-port")
 def forward_port(session: nox.Session) -> None:
     """Carry a chapter's uncommitted change forward: nox -s forward-port -- chNN [--dry-run]."""
     session.install("-e", ".")
     session.run("neodyme-forward-port", *session.posargs)
 
 
-@nox.session
+@session()
 def bench(session: nox.Session) -> None:
     """Benchmark a chapter against practical ceilings: nox -s bench -- [--quick] [--help]."""
     if not shutil.which("wrk"):

@@ -38,6 +38,15 @@ class Chapter:
         """Whether the chapter stores data (it declares an async database driver)."""
         return any(dependency.startswith("aiosqlite") for dependency in self.dependencies())
 
+    def programs(self) -> dict[str, str]:
+        """Programs beyond Python that the chapter's tests drive, with what each is for."""
+        programs = {}
+        if self.has_deployment:
+            programs["chromium"] = "renders /docs with the network cut off"
+        if (self.path / "nginx.conf").is_file():
+            programs["nginx"] = "runs two app processes behind it"
+        return programs
+
     def dependencies(self) -> list[str]:
         return self.project().get("dependencies", [])
 

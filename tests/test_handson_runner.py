@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,15 @@ import pytest
 
 from shared.chapters import REPOSITORY_ROOT
 from shared.handson.extract import extract_blocks
-from shared.handson.runner import Report, StepFailed, Terminal, reader_environment, run_block
+from shared.handson.runner import (
+    PortLocks,
+    Report,
+    StepFailed,
+    Terminal,
+    reader_environment,
+    run_block,
+    run_blocks,
+)
 
 FAKE_UVICORN = """#!/usr/bin/env python3
 import http.server, os, signal, sys, time
@@ -57,17 +66,22 @@ def alive(pid: int) -> bool:
     return True
 
 
-@pytest.fixture
-def terminal(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+def make_terminal(root: Path) -> Terminal:
+    """A reader's terminal in ``root/chapter``, with the stand-in ``uvicorn`` on ``PATH``."""
+    bin_dir = root / "bin"
+    bin_dir.mkdir(parents=True)
     uvicorn = bin_dir / "uvicorn"
     uvicorn.write_text(FAKE_UVICORN)
     uvicorn.chmod(uvicorn.stat().st_mode | stat.S_IEXEC)
     env = reader_environment()
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
-    (tmp_path / "chapter").mkdir()
-    terminal = Terminal(tmp_path, tmp_path / "chapter", env)
+    (root / "chapter").mkdir()
+    return Terminal(root, root / "chapter", env)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    terminal = make_terminal(tmp_path)
     yield terminal
     terminal.close()
 
@@ -135,6 +149,33 @@ def test_skipped_blocks_are_counted_with_their_reason(terminal):
     assert report.not_executed == [(2, "fixture.md:2: needs a Docker engine")]
 
 
+NEEDS_A_MISSING_PROGRAM = (
+    '<!-- handson: needs="sh neodyme-no-such-program" -->\n'
+    "```console\n$ neodyme-no-such-program --version\n1.0\n```\n"
+)
+
+
+def test_a_block_that_needs_a_missing_program_is_not_executed_and_says_why(terminal, monkeypatch):
+    monkeypatch.delenv("NEODYME_REQUIRE_SERVICES", raising=False)
+
+    report = run(terminal, NEEDS_A_MISSING_PROGRAM)
+
+    assert (report.executed, report.failures) == (0, [])
+    assert report.not_executed == [
+        (1, "fixture.md:2: needs neodyme-no-such-program, which this machine does not have")
+    ]
+
+
+def test_a_missing_program_fails_the_page_where_services_are_required(terminal, monkeypatch):
+    monkeypatch.setenv("NEODYME_REQUIRE_SERVICES", "1")
+
+    report = run(terminal, NEEDS_A_MISSING_PROGRAM)
+
+    assert report.failures == [
+        "fixture.md:2: needs neodyme-no-such-program, which this machine does not have"
+    ]
+
+
 def test_a_server_runs_in_the_background_until_stopped(terminal):
     port = free_port()
     page = f"""
@@ -164,6 +205,48 @@ $ echo $?
     assert report.failures == []
     assert report.executed == 4
     assert terminal.server.status == 0
+
+
+def test_pages_side_by_side_take_turns_on_a_port_and_not_on_their_other_steps(tmp_path):
+    port = free_port()
+    page = f"""
+```console
+$ uvicorn app --port {port}
+```
+
+```console
+$ date +%s.%N > ../server-up
+```
+
+<!-- handson: stop-server -->
+
+```console
+$ date +%s.%N > ../port-released
+$ sleep 1
+$ date +%s.%N > ../tail-done
+```
+"""
+    locks = PortLocks()
+    roots = [tmp_path / "first", tmp_path / "second"]
+    reports = [Report(page=root.name) for root in roots]
+    pages = [
+        threading.Thread(
+            target=run_blocks,
+            args=(make_terminal(root), extract_blocks(page, True), report, root.name, locks),
+        )
+        for root, report in zip(roots, reports, strict=True)
+    ]
+    for thread in pages:
+        thread.start()
+    for thread in pages:
+        thread.join(timeout=60)
+
+    assert [report.failures for report in reports] == [[], []]  # never "port is taken"
+    moments = ("server-up", "port-released", "tail-done")
+    times = [{name: float((root / name).read_text()) for name in moments} for root in roots]
+    first, second = sorted(times, key=lambda page_times: page_times["server-up"])
+    assert second["server-up"] > first["port-released"]  # one server on the port at a time
+    assert second["server-up"] < first["tail-done"]  # the first page's tail did not hold it
 
 
 def test_a_server_that_cannot_start_is_an_ordinary_failed_command(terminal):

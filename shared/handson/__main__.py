@@ -6,26 +6,41 @@ page (the closing note's numbers), the steps not executed with their reasons, an
 each step whose output differs from the page; exits 1 if any step failed. With ``--accept``, a
 failed command whose whole output the page shows (no ``…``, no ``mask``, not a server's startup)
 gets this run's output written into the page instead: the git diff is then the thing to review.
-Interrupted (Ctrl+C, SIGTERM, SIGHUP), it still stops the servers and the shell of the page it
-was running.
+Interrupted (Ctrl+C, SIGTERM, SIGHUP), it still stops the servers and the shells of the pages
+it was running.
+
+Pages run side by side, up to ``--jobs`` at a time (default: one per core, at most four), except
+pages whose servers listen on the same port: those take turns. Each page prints its lines when
+it has finished.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 from shared.chapters import REPOSITORY_ROOT
 from shared.handson.extract import (
+    Block,
     count_included_listings,
     extract_blocks,
     page_options,
     replace_outputs,
 )
-from shared.handson.runner import Report, run_page
+from shared.handson.runner import (
+    PortLocks,
+    Report,
+    close_all_terminals,
+    listening_ports,
+    run_page,
+)
 
 DOCS = REPOSITORY_ROOT / "docs"
 
@@ -45,7 +60,11 @@ def default_pages() -> list[Path]:
     return [page for page in pages if (chapter_of(page)[0] / "pyproject.toml").is_file()]
 
 
-def run(page: Path, keep: Path | None) -> Report:
+def blocks_of(page: Path) -> list[Block]:
+    return extract_blocks(page.read_text(), chapter_of(page)[1])
+
+
+def run(page: Path, ports: PortLocks | None = None, keep: Path | None = None) -> Report:
     chapter, whole_page = chapter_of(page)
     if chapter is None:
         raise SystemExit(f"{page}: not a chapter page, and no <!-- handson-page: chapter=chNN -->")
@@ -54,7 +73,34 @@ def run(page: Path, keep: Path | None) -> Report:
     report = Report(page=name, included_listings=count_included_listings(text))
     also = page_options(text).get("also", "")
     others = [REPOSITORY_ROOT / "chapters" / name for name in also.split(",") if name]
-    return run_page(page, extract_blocks(text, whole_page), chapter, report, keep, others)
+    blocks = extract_blocks(text, whole_page)
+    return run_page(page, blocks, chapter, report, keep, others, ports)
+
+
+def run_side_by_side(
+    pages: list[Path], jobs: int, run_one: Callable[[Path, PortLocks], Report]
+) -> Iterator[tuple[Path, Report]]:
+    """Each page with its report, as they finish, at most ``jobs`` at once.
+
+    Pages whose servers share a port take turns on it (``PortLocks``); pages that start no
+    server go first, as they never wait.
+    """
+    ports = PortLocks()
+    order = sorted(pages, key=lambda page: bool(listening_ports(blocks_of(page))))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        running = {pool.submit(run_one, page, ports): page for page in order}
+        try:
+            for future in as_completed(running):
+                yield running[future], future.result()
+        except BaseException:
+            for future in running:
+                future.cancel()
+            close_all_terminals()  # the pages' own threads then fail fast and end
+            raise
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def stop_on_signal(number: int, frame: object) -> None:
@@ -69,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pages", nargs="*", type=Path, help="pages to run (default: all)")
     parser.add_argument("--keep", type=Path, help="keep each run's folder under this directory")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="pages run at once (default: one per core, at most 4)",
+    )
+    parser.add_argument(
         "--accept",
         action="store_true",
         help="write what failed commands really printed into the page (then review git diff)",
@@ -77,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = [page.resolve() for page in args.pages] or default_pages()
     started = time.monotonic()
     reports = []
-    for page in pages:
-        report = run(page, args.keep)
+    run_one = partial(run, keep=args.keep)
+    for page, report in run_side_by_side(pages, args.jobs, run_one):
         reports.append(report)
         print(report.summary(), flush=True)
         for count, reason in report.not_executed:

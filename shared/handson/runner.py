@@ -20,7 +20,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -45,6 +47,17 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 DONE = "__handson_done__"
 LOG_TAIL = 40  # a failed server-log check prints this many of the log's last lines
+
+
+# The shells and servers of the pages running now, so an interrupted runner can stop them all.
+LIVE_TERMINALS: set[Terminal] = set()
+LIVE_LOCK = threading.Lock()
+# Ports a page talks to that belong to services shared by every page, not to the page's servers.
+POSTGRES_PORT = 5432
+SERVICE_PORTS = {POSTGRES_PORT, 6379}
+MENTIONED_PORT = re.compile(
+    r"(?:(?:127\.0\.0\.1|localhost|0\.0\.0\.0):|--port[ =]|NEODYME_PORT=)(\d{2,5})\b"
+)
 
 
 class StepFailed(AssertionError):
@@ -198,6 +211,9 @@ class Terminal:
             text=True,
             start_new_session=True,
         )
+        self.closed = threading.Lock()
+        with LIVE_LOCK:
+            LIVE_TERMINALS.add(self)
         self.status = 0
         self.servers: dict[int, Server] = {}
         self.server: Server | None = None  # the one started last
@@ -258,6 +274,9 @@ class Terminal:
             self.status = self.server.status
         return answering, self.shown(self.server.log())
 
+    def running_servers(self) -> list[Server]:
+        return [server for server in self.servers.values() if server.process.poll() is None]
+
     def stop_server(self) -> None:
         """Ctrl+C in the terminal of the server started last that still runs."""
         running = [server for server in self.servers.values() if server.status is None]
@@ -265,8 +284,16 @@ class Terminal:
             self.status = running[-1].stop()
 
     def close(self) -> None:
-        """Stop the servers, then the shell and whatever the page left running in it."""
-        for server in self.servers.values():
+        """Stop the servers, then the shell and whatever the page left running in it.
+
+        Safe to call twice, from two threads: an interrupted runner closes every live terminal
+        while the page's own thread may be closing it too.
+        """
+        if not self.closed.acquire(blocking=False):
+            return
+        with LIVE_LOCK:
+            LIVE_TERMINALS.discard(self)
+        for server in list(self.servers.values()):
             server.stop()
         if self.bash.poll() is None:
             self.bash.stdin.close()
@@ -286,17 +313,70 @@ class Terminal:
         return command
 
 
-def run_block(terminal: Terminal, block: Block, report: Report, where: str) -> None:
+def missing_needs(needs: str) -> list[str]:
+    """Which of a block's ``needs`` this machine lacks: programs, or a PostgreSQL server."""
+    missing = []
+    for need in needs.split():
+        if need == "postgresql":
+            if not port_is_open(POSTGRES_PORT):
+                missing.append("a PostgreSQL server on 127.0.0.1:5432")
+        elif shutil.which(need) is None:
+            missing.append(need)
+    return missing
+
+
+def close_all_terminals() -> None:
+    """Stop every page that is running (the runner was interrupted)."""
+    with LIVE_LOCK:
+        terminals = list(LIVE_TERMINALS)
+    for terminal in terminals:
+        terminal.close()
+
+
+def listening_ports(blocks: list[Block]) -> set[int]:
+    """The ports a page's servers listen on: two pages that share one cannot run at once.
+
+    Every port the executed steps name counts (a ``curl`` names its server's), and a server
+    started without ``--port`` takes the default; the shared services' ports do not count.
+    """
+    ports: set[int] = set()
+    for block in blocks:
+        if "skip" in block.options:
+            continue
+        texts = [block.script] if block.language == "bash" else [c.text for c in block.commands]
+        for text in texts:
+            ports.update(int(port) for port in MENTIONED_PORT.findall(text))
+            lines = logical_lines(text) if block.language == "bash" else [text]
+            if any(SERVER.match(line) and not PORT.search(line) for line in lines):
+                ports.add(DEFAULT_PORT)
+    return ports - SERVICE_PORTS
+
+
+def run_block(
+    terminal: Terminal,
+    block: Block,
+    report: Report,
+    where: str,
+    server_stopped: Callable[[], None] = lambda: None,
+) -> None:
     """Run one block's steps and compare their output; failures go into the report."""
     options = block.options
     if "skip" in options:
         report.not_executed.append((block.step_count, f"{where}: {options['skip']}"))
+        return
+    if missing := missing_needs(options.get("needs", "")):
+        reason = f"{where}: needs {' and '.join(missing)}, which this machine does not have"
+        if os.environ.get("NEODYME_REQUIRE_SERVICES") == "1":
+            report.failures.append(reason)
+        else:
+            report.not_executed.append((block.step_count, reason))
         return
     if "setup" in options:
         return
     extra = [re.compile(options["mask"])] if "mask" in options else []
     if "stop-server" in options:
         terminal.stop_server()
+        server_stopped()
     if "from-root" in options:
         terminal.run(f"cd {terminal.root}")
     if block.language == "bash":
@@ -408,6 +488,69 @@ def wait_for_lines(terminal: Terminal, expected: list[str], extra, ordered: bool
         time.sleep(0.2)
 
 
+class PortLocks:
+    """The ports held by the pages running side by side.
+
+    A page takes all its ports before its first step that uses one, and gives them back once it
+    is past its last such step with no server of its own still running: a page's long tail
+    (its test suite, say) does not keep the next page from starting its servers.
+    """
+
+    def __init__(self) -> None:
+        self.held: set[int] = set()
+        self.changed = threading.Condition()
+
+    def acquire(self, ports: set[int], terminal: Terminal) -> None:
+        with self.changed:
+            while self.held & ports:
+                self.changed.wait(0.5)
+                if terminal.closed.locked():
+                    raise StepFailed("the runner was interrupted")
+            self.held |= ports
+
+    def release(self, ports: set[int]) -> None:
+        with self.changed:
+            self.held -= ports
+            self.changed.notify_all()
+
+
+def run_blocks(
+    terminal: Terminal, blocks: list[Block], report: Report, page: str, ports: PortLocks
+) -> None:
+    """Run the page's blocks in order, holding its ports while its servers may be running.
+
+    The ports go back as soon as the page is past its last step that names one and no server
+    of its own runs: when a block's ``stop-server`` stops the last one, before its commands.
+    """
+    block_ports = [listening_ports([block]) for block in blocks]
+    page_ports = set().union(*block_ports)
+    using = [index for index, used in enumerate(block_ports) if used]
+    holding = False
+    index = 0
+
+    def release_when_done() -> None:
+        nonlocal holding
+        if holding and index >= using[-1] and not terminal.running_servers():
+            ports.release(page_ports)
+            holding = False
+
+    try:
+        for index, block in enumerate(blocks):
+            if using and index == using[0]:
+                ports.acquire(page_ports, terminal)
+                holding = True
+            try:
+                run_block(terminal, block, report, f"{page}:{block.line}", release_when_done)
+            except StepFailed as failure:
+                report.failures.append(f"{page}:{block.line}: {failure}")
+                break
+            release_when_done()
+    finally:
+        terminal.close()
+        if holding:
+            ports.release(page_ports)
+
+
 def run_page(
     page: Path,
     blocks: list[Block],
@@ -415,10 +558,12 @@ def run_page(
     report: Report,
     keep: Path | None = None,
     also: list[Path] = (),
+    ports: PortLocks | None = None,
 ) -> Report:
     """Run ``blocks`` (from ``page``) against a fresh, installed copy of ``chapter``.
 
     The chapters in ``also`` are copied and installed next to it, for a page that compares.
+    Pages run side by side share one ``ports``.
     """
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="neodyme-", dir=keep)) / "neodyme"
@@ -430,14 +575,10 @@ def run_page(
         terminal = Terminal(root, copy, reader_environment())
         try:
             terminal.run(". .venv/bin/activate")
-            for block in blocks:
-                try:
-                    run_block(terminal, block, report, f"{page.name}:{block.line}")
-                except StepFailed as failure:
-                    report.failures.append(f"{page.name}:{block.line}: {failure}")
-                    break
-        finally:
+        except BaseException:
             terminal.close()
+            raise
+        run_blocks(terminal, blocks, report, page.name, ports or PortLocks())
     finally:
         if keep is None:
             shutil.rmtree(root.parent, ignore_errors=True)

@@ -64,6 +64,29 @@ async def test_malformed_json_is_a_422_problem(client, content):
     assert (await client.get("/users")).json() == []
 
 
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {},
+        {"data": ADA},
+        {"content": b'{"email": ', "headers": {"content-type": "application/json"}},
+    ],
+    ids=["no-body", "a-form", "broken-json"],
+)
+async def test_a_body_of_the_wrong_kind_is_a_422_that_says_what_to_send(client, sent):
+    body = assert_problem(await client.post("/users", **sent), 422, "validation_error")
+
+    assert "This endpoint takes a JSON object (application/json) with `email`" in body["detail"]
+
+
+async def test_a_field_error_in_a_good_body_says_only_see_errors(client):
+    body = assert_problem(
+        await client.post("/users", json={**ADA, "email": "nope"}), 422, "validation_error"
+    )
+
+    assert body["detail"] == "The request is not valid: see errors."
+
+
 async def test_query_parameter_errors_are_problems(client):
     body = assert_problem(
         await client.get("/users", params={"limit": "many"}), 422, "validation_error"

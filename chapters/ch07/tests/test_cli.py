@@ -68,3 +68,19 @@ def test_create_superuser_on_an_unmigrated_database_says_what_to_do(tmp_path):
 
     assert result.returncode == 1
     assert "alembic upgrade head" in result.stderr
+
+
+def test_create_superuser_without_a_password_or_a_terminal_says_how_to_give_one(tmp_path):
+    result = run_cli(
+        f"sqlite+aiosqlite:///{tmp_path}/new.db",
+        "create-superuser",
+        "--email",
+        "root@example.com",
+        password=None,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: no password: set NEODYME_SUPERUSER_PASSWORD, or run the command in a terminal "
+        "to type it"
+    ]

@@ -279,3 +279,24 @@ async def test_a_valid_token_signed_with_our_key_works(client, ada, settings):
 @pytest.mark.parametrize("body", [{}, {"refresh_token": 42}, {"refresh_token": "x", "extra": 1}])
 async def test_malformed_refresh_requests_are_a_422(client, body):
     assert (await client.post("/api/v1/auth/refresh", json=body)).status_code == 422
+
+
+async def test_a_login_sent_as_json_says_the_endpoint_takes_an_oauth2_form(client, ada):
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": "ada@example.com", "password": "x" * 12}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith(
+        " This endpoint takes a form (application/x-www-form-urlencoded)"
+        " with `username` and `password`."
+    )
+
+
+async def test_a_logout_without_a_body_says_the_refresh_token_goes_in_it(client, ada):
+    response = await client.post("/api/v1/auth/logout", headers=ada.headers)
+
+    assert response.status_code == 422
+    assert response.json()["detail"].endswith(
+        " This endpoint takes a JSON object (application/json) with `refresh_token`."
+    )

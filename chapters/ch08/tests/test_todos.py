@@ -24,6 +24,14 @@ async def test_create_todo_returns_it_with_defaults(client, ada):
     assert (todo["title"], todo["description"], todo["completed"]) == ("Buy milk", None, False)
 
 
+async def test_a_new_todo_was_last_updated_when_it_was_created(client, ada):
+    todo = await add_todo(client, ada)
+
+    response = await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
+
+    assert response.json()["updated_at"] == response.json()["created_at"] == todo["created_at"]
+
+
 async def test_list_shows_my_todos_newest_first(client, ada, grace):
     first = await add_todo(client, ada, title="first")
     second = await add_todo(client, ada, title="second")

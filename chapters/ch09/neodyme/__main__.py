@@ -1,7 +1,7 @@
 """Neodyme's command line: ``python -m neodyme create-superuser --email EMAIL``.
 
 The password comes from ``NEODYME_SUPERUSER_PASSWORD`` or, when that is not set, a prompt
-that does not echo it.
+in the terminal that does not echo it.
 """
 
 import argparse
@@ -32,6 +32,22 @@ async def create_superuser(data: UserCreate, settings: Settings) -> User:
         await engine.dispose()
 
 
+def read_password() -> str | None:
+    """The environment's password, or one typed at a prompt; ``None`` when there is neither.
+
+    Without a terminal (a script, a CI job) nobody could answer the prompt: better one clear
+    line than a wait or an ``EOFError``.
+    """
+    if password := os.environ.get("NEODYME_SUPERUSER_PASSWORD"):
+        return password
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return getpass.getpass("Password: ")
+    except EOFError:  # Ctrl+D at the prompt
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m neodyme")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,7 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    password = os.environ.get("NEODYME_SUPERUSER_PASSWORD") or getpass.getpass("Password: ")
+    password = read_password()
+    if password is None:
+        print(
+            "error: no password: set NEODYME_SUPERUSER_PASSWORD, "
+            "or run the command in a terminal to type it",
+            file=sys.stderr,
+        )
+        return 2
     try:
         data = UserCreate(email=args.email, full_name=args.full_name, password=password)
     except ValidationError as exc:

@@ -67,6 +67,31 @@ async def test_malformed_json_is_a_422_problem(client, content):
     assert_problem(response, 422, "validation_error")
 
 
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {},
+        {"data": ADA},
+        {"content": b'{"email": ', "headers": {"content-type": "application/json"}},
+    ],
+    ids=["no-body", "a-form", "broken-json"],
+)
+async def test_a_body_of_the_wrong_kind_is_a_422_that_says_what_to_send(client, sent):
+    body = assert_problem(await client.post("/api/v1/users", **sent), 422, "validation_error")
+
+    assert body["detail"].endswith(
+        " This endpoint takes a JSON object (application/json)"
+        " with `email`, `full_name` and `password`."
+    )
+
+
+async def test_a_field_error_in_a_good_body_says_only_see_errors(client):
+    response = await client.post("/api/v1/users", json={**ADA, "email": "nope"})
+
+    body = assert_problem(response, 422, "validation_error")
+    assert body["detail"] == "The request is not valid: see errors."
+
+
 async def test_query_parameter_errors_are_problems(client, ada):
     response = await client.get("/api/v1/todos", params={"limit": "many"}, headers=ada.headers)
 

@@ -4,7 +4,8 @@
   the database, applies the migrations, then serves with uvicorn, configured from settings.
 - ``python -m neodyme prestart``: only the waiting and the migrations.
 - ``python -m neodyme create-superuser --email EMAIL``: the password comes from
-  ``NEODYME_SUPERUSER_PASSWORD`` or, when that is not set, a prompt that does not echo it.
+  ``NEODYME_SUPERUSER_PASSWORD`` or, when that is not set, a prompt in the terminal that
+  does not echo it.
 """
 
 import argparse
@@ -72,8 +73,31 @@ def serve(settings: Settings) -> None:
     )
 
 
+def read_password() -> str | None:
+    """The environment's password, or one typed at a prompt; ``None`` when there is neither.
+
+    Without a terminal (a script, a CI job) nobody could answer the prompt: better one clear
+    line than a wait or an ``EOFError``.
+    """
+    if password := os.environ.get("NEODYME_SUPERUSER_PASSWORD"):
+        return password
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return getpass.getpass("Password: ")
+    except EOFError:  # Ctrl+D at the prompt
+        return None
+
+
 def create_superuser_command(email: str, full_name: str, settings: Settings) -> int:
-    password = os.environ.get("NEODYME_SUPERUSER_PASSWORD") or getpass.getpass("Password: ")
+    password = read_password()
+    if password is None:
+        print(
+            "error: no password: set NEODYME_SUPERUSER_PASSWORD, "
+            "or run the command in a terminal to type it",
+            file=sys.stderr,
+        )
+        return 2
     try:
         data = UserCreate(email=email, full_name=full_name, password=password)
     except ValidationError as exc:

@@ -1,6 +1,7 @@
 """``GET /metrics``: Prometheus's text format, with labels whose values cannot run away."""
 
 import asyncio
+import re
 
 from conftest import serve
 from factories import todo_payload
@@ -51,6 +52,18 @@ async def test_unknown_paths_share_one_label(client):
 
     assert counts[("GET", "unmatched", "404")] == 5
     assert not any("probe" in route for _, route, _ in counts)
+
+
+async def test_the_openapi_document_and_the_docs_assets_are_not_unmatched(client):
+    stylesheet = re.search(r'href="(/static/docs/[^"]+\.css)"', (await client.get("/docs")).text)[1]
+    await client.get(stylesheet)
+    await client.get("/openapi.json")
+
+    counts = request_counts(await scrape(client))
+
+    assert counts[("GET", "/static/docs/{path}", "200")] == 1
+    assert counts[("GET", "/openapi.json", "200")] == 1
+    assert ("GET", "unmatched", "200") not in counts
 
 
 async def test_an_invented_method_is_counted_as_other(client):

@@ -76,6 +76,22 @@ def test_create_superuser_on_an_unmigrated_database_says_what_to_do(tmp_path):
     assert "alembic upgrade head" in result.stderr
 
 
+def test_create_superuser_without_a_password_or_a_terminal_says_how_to_give_one(tmp_path):
+    result = run_cli(
+        f"sqlite+aiosqlite:///{tmp_path}/new.db",
+        "create-superuser",
+        "--email",
+        "root@example.com",
+        password=None,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: no password: set NEODYME_SUPERUSER_PASSWORD, or run the command in a terminal "
+        "to type it"
+    ]
+
+
 def test_prestart_leaves_the_servers_logging_in_place(tmp_path, monkeypatch):
     """Alembic's logging section (alembic.ini) must not replace what the server set up."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'neodyme.db'}"

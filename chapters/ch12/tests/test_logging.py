@@ -3,11 +3,16 @@
 import io
 import json
 import logging
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import httpx
 from factories import todo_payload
+from processes import environment, free_port, wait_until_ready
 from sqlalchemy import Engine, event
 
 from neodyme.core.logging import configure_logging, make_handler
@@ -143,3 +148,27 @@ def test_configuring_twice_keeps_one_handler(settings):
 
     ours = [handler for handler in logging.getLogger().handlers if handler.name == "neodyme"]
     assert len(ours) == 1
+
+
+def test_uvicorn_started_by_hand_writes_the_same_json_stream(database_url, tmp_path):
+    """``uvicorn neodyme.main:app`` configures uvicorn's own logging before it imports the app."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", str(port)],
+        cwd=tmp_path,  # no .env from the chapter folder
+        env=environment(database_url=database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process)
+        httpx.get(f"http://127.0.0.1:{port}/health")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+
+    records = [json.loads(line) for line in output.splitlines()]  # every line, or it fails
+    assert [r["path"] for r in records if r["event"] == "request"].count("/health") == 1
+    assert "uvicorn.access" not in {record["logger"] for record in records}
+    assert "Application shutdown complete." in [record["event"] for record in records]

@@ -34,7 +34,8 @@ async def log_in(
     auth: AuthServiceDep,
     limiter: LoginLimiterDep,
 ) -> TokenPair:
-    """OAuth2 password flow: `username` is the email address.
+    """OAuth2 password flow: a form (`application/x-www-form-urlencoded`, not JSON) with
+    `username`, the email address, and `password`.
 
     Repeated failures for one email, or from one client, are refused with 429 for a while,
     whether or not the next password is right.
@@ -71,5 +72,8 @@ async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def log_out(body: RefreshRequest, auth: AuthServiceDep) -> None:
-    """Revoke a refresh token."""
+    """Revoke a refresh token, sent in the JSON body: `{"refresh_token": "..."}`.
+
+    The access token is not needed: the refresh token is what logging out takes away.
+    """
     await auth.revoke(body.refresh_token)

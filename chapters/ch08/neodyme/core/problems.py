@@ -102,6 +102,15 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def documented_paths(request: Request) -> list[dict[str, Any]]:
+    """The OpenAPI document's entries for the request's path: its operations, by method."""
+    paths = request.app.openapi()["paths"]
+    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
+    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
+    literal = [path for path in matching if "{" not in path]
+    return [paths[path] for path in literal or matching]
+
+
 def allowed_methods(request: Request) -> str:
     """Every method of the request's path, for the ``Allow`` header of a 405 (RFC 9110).
 
@@ -109,11 +118,7 @@ def allowed_methods(request: Request) -> str:
     path matched first: ``Allow: GET`` for ``/users/1``, which also takes PATCH and DELETE.
     The OpenAPI document knows every method of every path.
     """
-    paths = request.app.openapi()["paths"]
-    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
-    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
-    literal = [path for path in matching if "{" not in path]
-    methods = {method.upper() for path in literal or matching for method in paths[path]}
+    methods = {method.upper() for operations in documented_paths(request) for method in operations}
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
@@ -161,15 +166,51 @@ async def handle_http_exception(request: Request, exc: HTTPException) -> Problem
     return problem(request, exc.status_code, code, str(exc.detail), headers=headers)
 
 
+def wrong_kind_of_body(error: dict[str, Any]) -> bool:
+    """Whether the error says the body is missing, unreadable, not an object, or lacks a field."""
+    location = error["loc"]
+    return location[0] == "body" and (
+        len(location) == 1 or error["type"] in {"missing", "json_invalid"}
+    )
+
+
+def expected_body(request: Request) -> str | None:
+    """What the request's endpoint takes as its body, in words, from the OpenAPI document."""
+    method = request.method.lower()
+    operations = [path[method] for path in documented_paths(request) if method in path]
+    if not operations:
+        return None
+    document = request.app.openapi()
+    for media_type, content in operations[0].get("requestBody", {}).get("content", {}).items():
+        schema = content["schema"]
+        if "$ref" in schema:
+            schema = document["components"]["schemas"][schema["$ref"].rpartition("/")[2]]
+        kind = "a form" if media_type.endswith("form-urlencoded") else "a JSON object"
+        fields = [f"`{name}`" for name in schema.get("required", [])]
+        if not fields:
+            return f"{kind} ({media_type})"
+        listed = ", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0]
+        return f"{kind} ({media_type}) with {listed}"
+    return None
+
+
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> ProblemResponse:
-    """422 with one entry per invalid field, including a body that is not even JSON."""
+    """422 with one entry per invalid field, including a body that is not even JSON.
+
+    A body that is missing, or of another kind than the endpoint reads (JSON sent where a form
+    is expected, say), is also said in words: "field required" alone does not tell the client
+    what to send.
+    """
     errors = [
         {"loc": list(error["loc"]), "message": error["msg"], "type": error["type"]}
         for error in exc.errors()
     ]
-    return problem(
-        request, 422, "validation_error", "The request is not valid: see errors.", errors=errors
-    )
+    detail = "The request is not valid: see errors."
+    if any(wrong_kind_of_body(error) for error in exc.errors()) and (
+        expected := expected_body(request)
+    ):
+        detail += f" This endpoint takes {expected}."
+    return problem(request, 422, "validation_error", detail, errors=errors)
 
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, StrictBool, StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, false, func
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
 from neodyme.models.types import UTCDateTime
@@ -22,6 +23,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def same_as_created_at(context: DefaultExecutionContext) -> datetime:
+    """A new todo was last updated when it was created: the very same instant."""
+    return context.get_current_parameters()["created_at"]
+
+
 class Todo(SQLModel, table=True):
     """A row of the ``todo`` table; deleting its user deletes it too."""
 
@@ -34,14 +40,21 @@ class Todo(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
     )
+    # Both timestamps come from the app's clock, in microseconds: with one clock a todo is never
+    # updated before it was created (SQLite's own now() counts whole seconds). The server
+    # defaults are for rows written outside the app, by hand or by a migration.
     created_at: datetime | None = Field(
         default=None,
-        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now()),
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now(), default=utc_now),
     )
     updated_at: datetime | None = Field(
         default=None,
         sa_column=Column(
-            UTCDateTime(), nullable=False, server_default=func.now(), onupdate=utc_now
+            UTCDateTime(),
+            nullable=False,
+            server_default=func.now(),
+            default=same_as_created_at,
+            onupdate=utc_now,
         ),
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount, Route
 
 
 @dataclass
@@ -45,6 +46,8 @@ class RequestContext:
         ``None`` until the router has picked a route, and for a path that matches none.
         """
         route = self.scope.get("route")
+        if route is None:
+            return unrouted_template(self.scope["app"].routes, self.path)
         if route is not self._route:  # worked out once per request, when the router picks
             self._route = route
             self._route_template = route_template(self.scope["app"], route)
@@ -73,6 +76,21 @@ def route_template(app: Any, route: object) -> str | None:
         contexts = iter_route_contexts(app.routes)
         templates = _templates[app] = {id(c.original_route): c.path for c in contexts}
     return templates.get(id(route), getattr(route, "path", None))
+
+
+def unrouted_template(routes: list, path: str) -> str | None:
+    """The template of the plain route or mount that serves ``path``, if one does.
+
+    FastAPI's router records the route it picked only for its own API routes. The OpenAPI
+    document is a plain Starlette route and the documentation's assets are a mount
+    (``/static/docs/{path}``): without this, their requests would count as unmatched.
+    """
+    for candidate in routes:
+        if isinstance(candidate, Mount) and path.startswith(candidate.path + "/"):
+            return candidate.path + "/{path}"
+        if isinstance(candidate, Route) and candidate.path_regex.fullmatch(path):
+            return candidate.path_format
+    return None
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("neodyme_request", default=None)

@@ -28,6 +28,7 @@ STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
 }
 CONTEXT_FIELDS = ("request_id", "method", "route", "user_id")
 HANDLER_NAME = "neodyme"
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class RequestContextFilter(logging.Filter):
@@ -91,9 +92,12 @@ def configure_logging(settings: Settings) -> None:
     """Send every logger's records through one Neodyme handler on the root logger.
 
     Called by ``create_app`` and by the command line; calling it again replaces the handler
-    it installed before and leaves any other handler alone (pytest's, for one). uvicorn is
-    started with ``log_config=None``, so its loggers have no handler of their own and reach
-    this one as well.
+    it installed before and leaves any other handler alone (pytest's, for one).
+
+    uvicorn's loggers are taken over too. ``python -m neodyme serve`` starts uvicorn with
+    ``log_config=None``, but ``uvicorn neodyme.main:app`` has already given them plain-text
+    handlers of its own by the time it imports the app, and an access log that would repeat
+    each request the app logs itself.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.name == HANDLER_NAME]:
@@ -103,3 +107,10 @@ def configure_logging(settings: Settings) -> None:
     handler.name = HANDLER_NAME
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    for name in UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+        uvicorn_logger.setLevel(logging.NOTSET)
+    # One record per request: the app's ``request`` record says more than an access-log line.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,87 @@
+"""Pages run side by side, but two pages never hold the same port at once."""
+
+import threading
+import time
+from pathlib import Path
+
+from shared.handson.__main__ import default_pages, run_side_by_side
+from shared.handson.extract import extract_blocks
+from shared.handson.runner import PortLocks, Report, listening_ports
+
+
+def ports(page: str) -> set[int]:
+    return listening_ports(extract_blocks(page, whole_page=True))
+
+
+def test_a_page_holds_the_ports_its_servers_and_requests_name():
+    page = (
+        "```console\n$ uvicorn neodyme.main:app --reload\n```\n"
+        "```console\n$ curl -s http://127.0.0.1:8004/health\n```\n"
+        "```console\n$ NEODYME_PORT=8011 python -m neodyme serve\n```\n"
+    )
+
+    assert ports(page) == {8000, 8004, 8011}  # uvicorn without --port takes 8000
+
+
+def test_the_shared_services_and_skipped_blocks_hold_no_port():
+    page = (
+        "```console\n$ psql -h 127.0.0.1 -p 5432 -c 'select 1'\n```\n"
+        '<!-- handson: skip="needs a Docker engine" -->\n'
+        "```console\n$ curl -s http://127.0.0.1:9000/\n```\n"
+    )
+
+    assert ports(page) == set()
+
+
+def test_every_chapter_page_that_starts_a_server_holds_its_port():
+    held = {
+        page.name: listening_ports(extract_blocks(page.read_text())) for page in default_pages()
+    }
+
+    assert 8000 in held["ch01.md"] and 8412 in held["ch12.md"]
+
+
+def test_a_port_is_held_by_one_page_at_a_time():
+    locks = PortLocks()
+
+    class Open:  # a terminal that is still running
+        closed = threading.Lock()
+
+    locks.acquire({8000}, Open())
+    second = threading.Thread(target=locks.acquire, args=({8000, 8004}, Open()))
+    second.start()
+    second.join(timeout=1)
+    assert second.is_alive()  # waiting for 8000
+    locks.acquire({8011}, Open())  # another port is free
+
+    locks.release({8000})
+    second.join(timeout=5)
+
+    assert not second.is_alive()
+    assert locks.held == {8004, 8000, 8011}
+
+
+def test_pages_run_side_by_side_and_each_report_comes_back(tmp_path):
+    pages = []
+    for name, body in [
+        ("a.md", "```console\n$ uvicorn app\n```\n"),
+        ("b.md", "```console\n$ echo no server\n```\n"),
+        ("c.md", "```console\n$ uvicorn app\n```\n"),
+    ]:
+        (tmp_path / name).write_text(f"<!-- handson-page: chapter=ch01 -->\n{body}")
+        pages.append(tmp_path / name)
+    running: list[str] = []
+    overlapped = threading.Event()
+
+    def run_one(page: Path, locks: PortLocks) -> Report:
+        running.append(page.name)
+        if len(running) > 1:
+            overlapped.set()
+        time.sleep(0.3)
+        running.remove(page.name)
+        return Report(page=page.name)
+
+    finished = dict(run_side_by_side(pages, 2, run_one))
+
+    assert sorted(report.page for report in finished.values()) == ["a.md", "b.md", "c.md"]
+    assert overlapped.is_set()

@@ -1,0 +1,133 @@
+"""The task runner as a contributor meets it: the time table, the quick tag, ``serve``'s exit."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nox.sessions
+import pytest
+
+from shared.chapters import REPOSITORY_ROOT
+from shared.session_times import SessionTimes, outcome_of
+
+NOX = Path(sys.executable).with_name("nox")
+TINY_NOXFILE = """
+import sys
+sys.path.insert(0, {root!r})
+import nox
+from shared.session_times import SessionTimes
+
+times = SessionTimes()
+times.print_at_exit()
+
+@nox.session(venv_backend="none")
+@times.timed
+def passes(session):
+    pass
+
+@nox.session(venv_backend="none")
+@times.timed
+def fails(session):
+    session.error("on purpose")
+"""
+
+
+def test_the_table_lists_each_session_with_its_outcome_and_the_total():
+    clock = iter([0.0, 1.5, 10.0, 13.0])
+    times = SessionTimes(clock=lambda: next(clock))
+
+    class FakeSession:
+        def __init__(self, name):
+            self.name = name
+
+    def broken(session):
+        raise RuntimeError("a command failed")
+
+    times.timed(lambda session: None)(FakeSession("lint"))
+    with pytest.raises(RuntimeError):
+        times.timed(broken)(FakeSession("ch07"))
+
+    assert times.table().splitlines() == [
+        "session  result        seconds",
+        "lint     success           1.5",
+        "ch07     failed            3.0",
+        "total                      4.5",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (None, "success"),
+        (nox.sessions._SessionSkip(), "skipped"),
+        (KeyboardInterrupt(), "interrupted"),
+        (nox.sessions._SessionQuit(), "failed"),
+    ],
+)
+def test_outcomes_are_named_as_nox_names_them(error, outcome):
+    assert outcome_of(error) == outcome
+
+
+def test_nox_ends_with_the_table_even_when_a_session_failed(tmp_path):
+    noxfile = tmp_path / "noxfile.py"
+    noxfile.write_text(TINY_NOXFILE.format(root=str(REPOSITORY_ROOT)))
+
+    result = subprocess.run(
+        [NOX, "-f", noxfile, "-s", "passes", "fails"], capture_output=True, text=True
+    )
+
+    assert result.returncode == 1
+    table = result.stderr[result.stderr.index("Session times (wall clock):") :].splitlines()
+    assert [line.split()[:2] for line in table[2:4]] == [["passes", "success"], ["fails", "failed"]]
+    assert table[4].startswith("total")
+
+
+def nox_sessions(*arguments: str) -> list[str]:
+    listing = subprocess.run(
+        [NOX, "--list", *arguments], cwd=REPOSITORY_ROOT, capture_output=True, text=True
+    )
+    return [line.split()[1] for line in listing.stdout.splitlines() if line.startswith("* ")]
+
+
+def test_the_quick_tag_is_the_fast_checks_only():
+    assert sorted(nox_sessions("-t", "quick")) == ["docs", "lint", "tools"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_nox_serve_stops_the_server_too(signum, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEODYME_", "NOX_"))}
+    nox = subprocess.Popen(
+        [NOX, "--envdir", tmp_path, "-s", "serve", "--", "ch01", "--port", str(port)],
+        cwd=REPOSITORY_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the signal reaches nox alone, as `kill` would send it
+    )
+    deadline = time.monotonic() + 120
+    while not answers(port):
+        assert nox.poll() is None and time.monotonic() < deadline, nox.stdout.read()
+        time.sleep(0.2)
+
+    nox.send_signal(signum)
+
+    assert nox.wait(timeout=30) == 0
+    assert not answers(port)
+    assert "Finished server process" in nox.stdout.read()
