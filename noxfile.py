@@ -8,6 +8,7 @@ No session installs system packages (``.ci/run`` does, for CI): a session that n
 which is missing says which, and the tests that need it are skipped (failed in CI).
 """
 
+import argparse
 import os
 import shutil
 import signal
@@ -152,40 +153,45 @@ def handson(session: nox.Session) -> None:
 
 @session()
 def serve(session: nox.Session) -> None:
-    """Migrate and serve a chapter (default: the newest) on SQLite: nox -s serve [-- chNN] [ARGS].
+    """Migrate and serve a chapter on SQLite (default: the newest): nox -s serve -- [chNN]
 
-    ARGS go to uvicorn (``--port 8001``). Ctrl+C, or SIGTERM or SIGHUP to nox, stops the server
-    as well: nothing is left listening after nox has gone.
+    From chapter 10 the chapter is served the way production starts it, ``python -m neodyme
+    serve`` (it migrates, then serves, and logs in the app's own format). Ctrl+C, or SIGTERM or
+    SIGHUP to nox, stops the server as well: nothing is left listening after nox has gone.
     """
     names = {chapter.name: chapter for chapter in CHAPTERS}
-    args = list(session.posargs)
-    name = args.pop(0) if args and not args[0].startswith("-") else latest_chapter(ROOT).name
-    if name not in names:
-        session.error(f"unknown chapter {name!r}; choose one of {', '.join(names)}")
-    chapter = names[name]
+    parser = argparse.ArgumentParser(prog="nox -s serve --")
+    parser.add_argument("chapter", nargs="?", default=latest_chapter(ROOT).name)
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(session.posargs)
+    if args.chapter not in names:
+        session.error(f"unknown chapter {args.chapter!r}; choose one of {', '.join(names)}")
+    chapter = names[args.chapter]
     session.install("-e", str(chapter.path))
     session.chdir(chapter.path)
-    if chapter.has_migrations:
-        session.run("alembic", "upgrade", "head")
-    if "--port" not in args:
-        args = ["--port", "8000", *args]
-    port = args[args.index("--port") + 1]
     session.log(
-        f"Serving {chapter.name} at http://127.0.0.1:{port} (docs at /docs); Ctrl+C stops it"
+        f"Serving {chapter.name} at http://127.0.0.1:{args.port} (docs at /docs); Ctrl+C stops it"
     )
-    uvicorn = Path(session.bin) / "uvicorn"
-    status = run_in_foreground([str(uvicorn), "neodyme.main:app", "--host", "127.0.0.1", *args])
+    bin_dir = Path(session.bin)
+    if chapter.has_deployment:
+        env = {**os.environ, "NEODYME_HOST": "127.0.0.1", "NEODYME_PORT": str(args.port)}
+        status = run_in_foreground([str(bin_dir / "python"), "-m", "neodyme", "serve"], env)
+    else:
+        if chapter.has_migrations:
+            session.run("alembic", "upgrade", "head")
+        uvicorn = [str(bin_dir / "uvicorn"), "neodyme.main:app", "--host", "127.0.0.1"]
+        status = run_in_foreground([*uvicorn, "--port", str(args.port)], dict(os.environ))
     if status not in (0, -signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP):
-        session.error(f"uvicorn exited with status {status}")
+        session.error(f"the server exited with status {status}")
 
 
-def run_in_foreground(command: list[str]) -> int:
+def run_in_foreground(command: list[str], env: dict[str, str]) -> int:
     """Run ``command`` until it exits, passing on the signals that would stop nox; its status.
 
     The command gets a process group of its own, so a signal reaches it once, from here:
     Ctrl+C in the terminal (SIGINT), ``kill`` (SIGTERM) or a closed terminal (SIGHUP) to nox.
     """
-    process = subprocess.Popen(command, start_new_session=True)
+    process = subprocess.Popen(command, env=env, start_new_session=True)
     stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {signum: signal.getsignal(signum) for signum in stopping}
     for signum in stopping:

@@ -1,11 +1,13 @@
 """The task runner as a contributor meets it: the time table, the quick tag, ``serve``'s exit."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import nox.sessions
@@ -131,3 +133,32 @@ def test_stopping_nox_serve_stops_the_server_too(signum, tmp_path):
     assert nox.wait(timeout=30) == 0
     assert not answers(port)
     assert "Finished server process" in nox.stdout.read()
+
+
+def test_nox_serve_of_the_finished_app_logs_one_json_record_a_line(tmp_path):
+    """From chapter 11 every way to start the app logs in its format, nox's own lines aside."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEODYME_", "NOX_"))}
+    nox = subprocess.Popen(
+        [NOX, "--envdir", tmp_path, "-s", "serve", "--", "--port", str(port)],
+        cwd=REPOSITORY_ROOT,
+        env={**env, "NEODYME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'neodyme.db'}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while not answers(port):
+        assert nox.poll() is None and time.monotonic() < deadline, nox.stdout.read()
+        time.sleep(0.2)
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/health").read()
+
+    nox.send_signal(signal.SIGTERM)
+    output, _ = nox.communicate(timeout=60)
+
+    app_lines = [line for line in output.splitlines() if not line.startswith("nox > ")]
+    app_lines = app_lines[: app_lines.index("")]  # the session-time table follows a blank line
+    records = [json.loads(line) for line in app_lines]
+    assert [r["path"] for r in records if r["event"] == "request"] == ["/health"]
+    assert "Application shutdown complete." in [record["event"] for record in records]

@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from conftest import make_settings
+from fastapi import Request
 from sqlalchemy import text
 
 from neodyme.core.database import close_session, create_engine, create_sessionmaker
+from neodyme.core.problems import expected_body
 from neodyme.main import create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
@@ -82,6 +85,21 @@ async def test_a_body_of_the_wrong_kind_is_a_422_that_says_what_to_send(client, 
         " This endpoint takes a JSON object (application/json)"
         " with `email`, `full_name` and `password`."
     )
+
+
+async def test_a_missing_body_with_no_required_field_says_an_object_is_expected(client, ada):
+    body = assert_problem(
+        await client.patch("/api/v1/users/me", headers=ada.headers), 422, "validation_error"
+    )
+
+    assert body["detail"].endswith(" This endpoint takes a JSON object (application/json).")
+
+
+def test_a_path_the_openapi_document_does_not_describe_expects_no_body():
+    app = create_app(make_settings("sqlite+aiosqlite://"))
+    scope = {"type": "http", "method": "POST", "path": "/nowhere", "headers": [], "app": app}
+
+    assert expected_body(Request(scope)) is None
 
 
 async def test_a_field_error_in_a_good_body_says_only_see_errors(client):

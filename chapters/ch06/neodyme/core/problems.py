@@ -177,20 +177,24 @@ def expected_body(request: Request) -> str | None:
     """What the request's endpoint takes as its body, in words, from the OpenAPI document."""
     method = request.method.lower()
     operations = [path[method] for path in documented_paths(request) if method in path]
-    if not operations:
+    bodies = [
+        operation["requestBody"]["content"]
+        for operation in operations
+        if "requestBody" in operation
+    ]
+    if not bodies:
         return None
-    document = request.app.openapi()
-    for media_type, content in operations[0].get("requestBody", {}).get("content", {}).items():
-        schema = content["schema"]
-        if "$ref" in schema:
-            schema = document["components"]["schemas"][schema["$ref"].rpartition("/")[2]]
-        kind = "a form" if media_type.endswith("form-urlencoded") else "a JSON object"
-        fields = [f"`{name}`" for name in schema.get("required", [])]
-        if not fields:
-            return f"{kind} ({media_type})"
-        listed = ", ".join(fields[:-1]) + " and " + fields[-1] if len(fields) > 1 else fields[0]
-        return f"{kind} ({media_type}) with {listed}"
-    return None
+    media_type, content = next(iter(bodies[0].items()))
+    kind = "a form" if media_type.endswith("form-urlencoded") else "a JSON object"
+    fields = [f"`{name}`" for name in component(request, content["schema"]).get("required", [])]
+    listed = " and ".join(", ".join(fields).rsplit(", ", 1))  # `a`, `b` and `c`
+    return f"{kind} ({media_type})" + (f" with {listed}" if fields else "")
+
+
+def component(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or the schema its ``$ref`` names (a model's) in the OpenAPI components."""
+    components = request.app.openapi()["components"]["schemas"]
+    return components.get(schema.get("$ref", "").rpartition("/")[2], schema)
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> ProblemResponse:
