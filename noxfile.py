@@ -32,9 +32,11 @@ nox.options.sessions = [chapter.name for chapter in CHAPTERS]
 nox.options.sessions += ["tools", "lint", "docs", "handson", "verify"]
 
 RUFF = "ruff>=0.12"
-# Each suite runs on every core of the machine; its tests are independent, and each pytest
-# worker makes its own databases. The chapters do not need the plugin themselves.
-XDIST = ["pytest-xdist>=3.6", "-n", "auto"]
+# Each suite runs on every core of the machine: its tests are independent, and each pytest
+# worker makes its own databases. The chapters do not need the plugin themselves, and
+# ``nox -s ch07 -- -n 0`` runs a suite in one process again.
+XDIST = "pytest-xdist>=3.6"
+ON_EVERY_CORE = ["-n", "auto"]
 
 TIMES = SessionTimes()
 TIMES.print_at_exit()
@@ -62,8 +64,8 @@ def check_programs(session: nox.Session, programs: dict[str, str]) -> None:
     for program, why in programs.items():
         if not shutil.which(program):
             session.warn(
-                f"{program} is not installed ({why}): the tests that need it are skipped, and "
-                f"fail in CI. On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES[program]}"
+                f"{program} is not installed ({why}): what needs it is skipped here, and fails "
+                f"in CI. On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES[program]}"
             )
 
 
@@ -80,13 +82,13 @@ APT_PACKAGES = {
 def register_chapter_session(chapter: Chapter) -> None:
     def test_chapter(session: nox.Session) -> None:
         check_programs(session, chapter.programs())
-        session.install("-e", f"{chapter.path}[test]", XDIST[0])
+        session.install("-e", f"{chapter.path}[test]", XDIST)
         session.chdir(chapter.path)
         if chapter.uses_database:
             session.log(f"{chapter.name}: testing on {', '.join(databases_under_test())}")
         else:
             session.log(f"{chapter.name}: no database in this chapter")
-        session.run("pytest", *XDIST[1:], *session.posargs)
+        session.run("pytest", *ON_EVERY_CORE, *session.posargs)
 
     test_chapter.__doc__ = f"Install {chapter.name} alone and run its tests."
     session(name=chapter.name)(test_chapter)
@@ -100,8 +102,8 @@ for _chapter in CHAPTERS:
 def tools(session: nox.Session) -> None:
     """Test the tooling in shared/ and the cross-chapter invariants."""
     check_programs(session, {"chromium": "renders the book and the stage diff's HTML page"})
-    session.install("-e", ".[test]", XDIST[0])
-    session.run("pytest", *XDIST[1:], *session.posargs)
+    session.install("-e", ".[test]", XDIST)
+    session.run("pytest", *ON_EVERY_CORE, *session.posargs)
 
 
 @session(venv_backend="none")
