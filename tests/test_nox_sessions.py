@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -162,3 +163,11 @@ def test_nox_serve_of_the_finished_app_logs_one_json_record_a_line(tmp_path):
     records = [json.loads(line) for line in app_lines]
     assert [r["path"] for r in records if r["event"] == "request"] == ["/health"]
     assert "Application shutdown complete." in [record["event"] for record in records]
+
+
+def test_no_session_installs_system_packages():
+    """``.ci/run`` installs what CI needs; a session only names what is missing."""
+    noxfile = (REPOSITORY_ROOT / "noxfile.py").read_text()
+
+    assert not re.search(r"""["'](apt-get|apt|dnf|yum|brew)["']""", noxfile)
+    assert "apt-get install" in (REPOSITORY_ROOT / ".ci" / "run").read_text()
