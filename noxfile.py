@@ -59,16 +59,7 @@ def databases_under_test() -> list[str]:
     return databases
 
 
-def check_programs(session: nox.Session, programs: dict[str, str]) -> None:
-    """Say which of the programs (name: what needs it) are missing; never install them here."""
-    for program, why in programs.items():
-        if not shutil.which(program):
-            session.warn(
-                f"{program} is not installed ({why}): what needs it is skipped here, and fails "
-                f"in CI. On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES[program]}"
-            )
-
-
+# The Debian package each program the sessions look for comes in.
 APT_PACKAGES = {
     "chromium": "chromium",
     "nginx": "nginx-light",
@@ -77,6 +68,16 @@ APT_PACKAGES = {
     "curl": "curl",
     "psql": "postgresql-client",
 }
+
+
+def check_programs(session: nox.Session, programs: dict[str, str]) -> None:
+    """Say which of the programs (name: what needs it) are missing; never install them here."""
+    for program, why in programs.items():
+        if not shutil.which(program):
+            session.warn(
+                f"{program} is not installed ({why}): what needs it is skipped here, and fails "
+                f"in CI. On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES[program]}"
+            )
 
 
 def register_chapter_session(chapter: Chapter) -> None:
@@ -182,12 +183,12 @@ def serve(session: nox.Session) -> None:
         if chapter.has_migrations:
             session.run("alembic", "upgrade", "head")
         uvicorn = [str(bin_dir / "uvicorn"), "neodyme.main:app", "--host", "127.0.0.1"]
-        status = run_in_foreground([*uvicorn, "--port", str(args.port)], dict(os.environ))
+        status = run_in_foreground([*uvicorn, "--port", str(args.port)])
     if status not in (0, -signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP):
         session.error(f"the server exited with status {status}")
 
 
-def run_in_foreground(command: list[str], env: dict[str, str]) -> int:
+def run_in_foreground(command: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``command`` until it exits, passing on the signals that would stop nox; its status.
 
     The command gets a process group of its own, so a signal reaches it once, from here:

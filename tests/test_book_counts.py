@@ -10,7 +10,6 @@ is not worth this check is better left out of the prose.
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -55,26 +54,30 @@ def migrations(chapter: str) -> int:
     return len(list((REPOSITORY_ROOT / "chapters" / chapter / "alembic" / "versions").glob("*.py")))
 
 
+def executed_output(chapter: str, command: str) -> list[str]:
+    """What the page shows the first executed ``command`` printing (the runner checks it)."""
+    for block in extract_blocks((PAGES / f"{chapter}.md").read_text()):
+        for step in block.commands:
+            if step.text == command and "skip" not in block.options:
+                return step.expected
+    raise AssertionError(f"{chapter}.md does not run {command!r}")
+
+
 def sqlite_run(page: str) -> SuiteRun:
-    """The page's first executed ``$ pytest`` with its whole output."""
-    for block in extract_blocks((PAGES / page).read_text()):
-        if "skip" in block.options:
-            continue
-        for command in block.commands:
-            output = "\n".join(command.expected)
-            if command.text == "pytest" and "collected" in output:
-                files = {}
-                for line in command.expected:
-                    if match := re.match(r"^tests/(\S+) ([.]+)", line):
-                        files[match[1]] = files.get(match[1], 0) + len(match[2])
-                    elif files and (match := PROGRESS.match(line)):
-                        files[list(files)[-1]] += len(match[1])
-                return SuiteRun(
-                    total=int(re.search(r"collected (\d+) items", output)[1]),
-                    database=int(re.search(r"^databases: sqlite (\d+) passed", output, re.M)[1]),
-                    files=files,
-                )
-    raise AssertionError(f"{page} has no executed pytest run")
+    """The figures of the page's executed ``$ pytest``: the whole suite, on SQLite."""
+    output = executed_output(page.removesuffix(".md"), "pytest")
+    text = "\n".join(output)
+    files: dict[str, int] = {}
+    for line in output:
+        if match := re.match(r"^tests/(\S+) ([.]+)", line):
+            files[match[1]] = files.get(match[1], 0) + len(match[2])
+        elif files and (match := PROGRESS.match(line)):
+            files[list(files)[-1]] += len(match[1])
+    return SuiteRun(
+        total=int(re.search(r"collected (\d+) items", text)[1]),
+        database=int(re.search(r"^databases: sqlite (\d+) passed", text, re.M)[1]),
+        files=files,
+    )
 
 
 def postgresql_runs(page: str) -> list[list[str]]:
@@ -127,13 +130,10 @@ def in_file(chapter: str, name: str) -> int:
 
 def coverage(chapter: str, module: str) -> tuple[int, str]:
     """A module's line of the coverage report in the page's executed run: (percent, missing)."""
-    for block in extract_blocks((PAGES / f"{chapter}.md").read_text()):
-        for command in block.commands:
-            if command.text == "pytest" and "skip" not in block.options:
-                for line in command.expected:
-                    if line.startswith(f"neodyme/{module} "):
-                        percent, _, missing = line.partition("%")
-                        return int(percent.split()[-1]), missing.strip()
+    for line in executed_output(chapter, "pytest"):
+        if line.startswith(f"neodyme/{module} "):
+            percent, _, missing = line.partition("%")
+            return int(percent.split()[-1]), missing.strip()
     return 100, ""  # the report leaves out the files it covers completely
 
 
@@ -172,12 +172,13 @@ PROSE_COUNTS = [
 
 
 def printed(chapter: str, command: str, pattern: str) -> str:
-    """What the page shows ``command`` printing, at ``pattern``'s group (the runner checks it)."""
-    for block in extract_blocks((PAGES / f"{chapter}.md").read_text()):
-        for step in block.commands:
-            if step.text == command and "skip" not in block.options:
-                return re.search(pattern, "\n".join(step.expected))[1]
-    raise AssertionError(f"{chapter}.md does not run {command!r}")
+    """The part of what an executed ``command`` printed that ``pattern``'s group matches."""
+    return re.search(pattern, "\n".join(executed_output(chapter, command)))[1]
+
+
+def prose(page: str) -> str:
+    """The page's text with every line break a space: a sentence may wrap anywhere."""
+    return " ".join((PAGES / page).read_text().split())
 
 
 # (page, a sentence's pattern with a figure in it, the figure an executed step printed)
@@ -217,9 +218,7 @@ PROSE_LINES = [
     ids=[f"{page}:{pattern}" for page, pattern, _ in PROSE_COUNTS],
 )
 def test_a_count_in_prose_is_the_count_in_the_code(page, pattern, expected):
-    text = " ".join((PAGES / page).read_text().split())  # sentences may wrap anywhere
-
-    found = re.findall(pattern, text)
+    found = re.findall(pattern, prose(page))
 
     assert found, f"{page} no longer says {pattern!r}: update PROSE_COUNTS with the page"
     assert [number(word) for word in found] == [expected()] * len(found)
@@ -231,10 +230,9 @@ def test_a_count_in_prose_is_the_count_in_the_code(page, pattern, expected):
     ids=[f"{page}:{pattern}" for page, pattern, _ in PROSE_LINES],
 )
 def test_lines_the_prose_says_are_unmeasured_are_in_the_coverage_report(page, pattern, module):
-    text = " ".join((PAGES / page).read_text().split())
     report = coverage(page.removesuffix(".md"), module)[1]
 
-    [lines] = re.findall(pattern, text)
+    [lines] = re.findall(pattern, prose(page))
 
     assert lines in [part.strip() for part in report.split(",")], report
 
@@ -245,9 +243,7 @@ def test_lines_the_prose_says_are_unmeasured_are_in_the_coverage_report(page, pa
     ids=[f"{page}:{pattern}" for page, pattern, _ in PROSE_FIGURES],
 )
 def test_a_figure_in_prose_is_the_one_the_step_printed(page, pattern, expected):
-    text = " ".join((PAGES / page).read_text().split())
-
-    assert re.findall(pattern, text) == [expected()]
+    assert re.findall(pattern, prose(page)) == [expected()]
 
 
 def test_the_number_words_read_as_numbers():
@@ -260,7 +256,7 @@ def test_the_number_words_read_as_numbers():
     ]
 
 
-def test_every_page_with_a_postgresql_run_is_checked(chapters):
+def test_every_page_with_a_postgresql_run_is_checked():
     shown = {
         path.name
         for path in PAGES.glob("ch*.md")
@@ -269,7 +265,3 @@ def test_every_page_with_a_postgresql_run_is_checked(chapters):
     }
 
     assert shown == set(PAGES_WITH_BOTH_RUNS)
-
-
-def test_the_pages_are_where_the_checks_look():
-    assert Path(PAGES / "ch04.md").is_file()

@@ -43,7 +43,9 @@ class RequestContext:
     def route(self) -> str | None:
         """The path template of the route serving the request: ``/api/v1/todos/{todo_id}``.
 
-        ``None`` until the router has picked a route, and for a path that matches none.
+        ``None`` until the router has picked a route, and for a path that matches none. FastAPI's
+        router records only its API routes; a path a plain route or a mount serves gets that
+        route's template (``unrouted_template``).
         """
         route = self.scope.get("route")
         if route is None:
