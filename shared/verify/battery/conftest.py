@@ -34,6 +34,11 @@ SECTION_OF_MODULE = {
     "test_fuzz.py": "fuzz",
     "test_attacks.py": "attacks",
     "test_faults.py": "faults",
+    "test_proxy.py": "attacks",
+    "test_login_limits.py": "attacks",
+    "test_tokens.py": "attacks",
+    "test_input.py": "attacks",
+    "test_database_faults.py": "attacks",
 }
 
 RESULT = ChapterResult(chapter=PLAN.name, database="postgresql" if POSTGRES_ADMIN_URL else "sqlite")
