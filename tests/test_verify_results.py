@@ -6,6 +6,7 @@ from shared.verify.results import (
     SectionResult,
     all_passed,
     load_results,
+    render_defences,
     render_notes,
     render_table,
 )
@@ -69,3 +70,42 @@ def test_notes_are_listed_per_chapter(tmp_path):
     noted = ChapterResult("ch07", notes=["login timing: 1 ms"])
 
     assert render_notes({"ch07": noted, "ch08": None}) == "- ch07: login timing: 1 ms"
+
+
+def test_defences_start_at_their_chapters():
+    assert ChapterPlan(6).defences == ()
+    assert "refresh-token theft" in ChapterPlan(7).defences
+    assert "forwarded headers through the proxy" not in ChapterPlan(9).defences
+    assert "forwarded headers through the proxy" in ChapterPlan(10).defences
+
+
+def test_a_defence_not_tried_on_postgresql_fails_the_chapter(tmp_path):
+    plan = ChapterPlan(7)
+    sections = {name: SectionResult(tried=2, passed=2) for name in plan.sections}
+    tried = {name: SectionResult(tried=1, passed=1) for name in plan.defences}
+    untried = dict(tried)
+    del untried["races"]
+
+    on_sqlite = ChapterResult("ch07", database="sqlite", sections=sections, defences=untried)
+    on_postgres = ChapterResult("ch07", database="postgresql", sections=sections, defences=untried)
+    complete = ChapterResult("ch07", database="postgresql", sections=sections, defences=tried)
+
+    assert on_sqlite.ok(plan)
+    assert on_postgres.missing(plan) == ["races"]
+    assert not on_postgres.ok(plan)
+    assert complete.ok(plan)
+
+
+def test_the_defence_table_counts_each_class_per_chapter(tmp_path):
+    plans = [ChapterPlan(7), ChapterPlan(10)]
+    races = SectionResult(tried=3, passed=2, failed=1)
+    theft = SectionResult(tried=2, passed=2)
+    ChapterResult("ch07", defences={"races": races, "refresh-token theft": theft}).write(tmp_path)
+
+    table = render_defences(load_results(tmp_path, plans), plans)
+
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines()}
+    assert "2 / 3 (1 FAILED)" in rows["races"]
+    assert "2 / 2" in rows["refresh-token theft"]
+    assert "not run" in rows["refresh-token theft"]  # ch10 left no result
+    assert rows["forwarded headers through the proxy"].split("|")[2].strip() == "-"

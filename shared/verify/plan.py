@@ -15,6 +15,19 @@ CORS_SETTING_FROM = 8
 MIGRATIONS_FROM = 4
 SERVE_COMMAND_FROM = 10
 
+DEFENCE_FROM = {
+    "forwarded headers through the proxy": SERVE_COMMAND_FROM,
+    "limiter key bounds and NAT behaviour": SECTION_FROM[ATTACKS],
+    "amplification": SECTION_FROM[ATTACKS],
+    "refresh-token theft": SECTION_FROM[ATTACKS],
+    "input 500s": SECTION_FROM[ATTACKS],
+    "races": SECTION_FROM[ATTACKS],
+    "connection-time database errors": SECTION_FROM[ATTACKS],
+    "connect black-hole": SECTION_FROM[ATTACKS],
+}
+"""Classes of defect an outside attack found (issue 14), each guarded by cases marked
+``@pytest.mark.defends(name)``, and the first chapter with the code they attack."""
+
 
 @dataclass(frozen=True)
 class ChapterPlan:
@@ -30,6 +43,11 @@ class ChapterPlan:
     def sections(self) -> tuple[str, ...]:
         """The sections this chapter must pass, in the order they run."""
         return tuple(s for s in SECTIONS if self.number >= SECTION_FROM[s])
+
+    @property
+    def defences(self) -> tuple[str, ...]:
+        """The classes of defect this chapter's cases must cover (see ``DEFENCE_FROM``)."""
+        return tuple(name for name, first in DEFENCE_FROM.items() if self.number >= first)
 
     @property
     def api_prefix(self) -> str:

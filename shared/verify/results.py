@@ -4,6 +4,10 @@ A chapter passes when every section it must run is there, tried at least one cas
 none. A missing file or section is a failure: a battery that did not run proves nothing. An
 *expected* failure is a known gap (a protection the chapter lacks, reported to be planned): it
 does not fail the chapter, but the table names it so that nobody mistakes it for a pass.
+
+Cases marked ``defends(name)`` are also counted by class of defect, in a second table. With
+PostgreSQL (the configuration CI runs, where every class can be provoked) a class the chapter
+should cover but did not try is a failure too.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from shared.verify.plan import SECTIONS, ChapterPlan
+from shared.verify.plan import DEFENCE_FROM, SECTIONS, ChapterPlan
 
 
 @dataclass
@@ -35,15 +39,27 @@ class ChapterResult:
     database: str = "sqlite"
     seconds: float = 0.0
     sections: dict[str, SectionResult] = field(default_factory=dict)
+    defences: dict[str, SectionResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def section(self, name: str) -> SectionResult:
         return self.sections.setdefault(name, SectionResult())
 
+    def defence(self, name: str) -> SectionResult:
+        return self.defences.setdefault(name, SectionResult())
+
     def missing(self, plan: ChapterPlan) -> list[str]:
-        return [name for name in plan.sections if name not in self.sections]
+        sections = [name for name in plan.sections if name not in self.sections]
+        if self.database != "postgresql":
+            return sections
+        return sections + [
+            name
+            for name in plan.defences
+            if name not in self.defences or self.defences[name].passed == 0
+        ]
 
     def ok(self, plan: ChapterPlan) -> bool:
+        """Every case is also counted in its section, so the sections' verdicts suffice."""
         return not self.missing(plan) and all(s.ok for s in self.sections.values())
 
     def write(self, directory: Path) -> Path:
@@ -56,11 +72,15 @@ class ChapterResult:
     def read(cls, path: Path) -> ChapterResult:
         data = json.loads(path.read_text())
         sections = {name: SectionResult(**counts) for name, counts in data["sections"].items()}
+        defences = {
+            name: SectionResult(**counts) for name, counts in data.get("defences", {}).items()
+        }
         return cls(
             chapter=data["chapter"],
             database=data["database"],
             seconds=data["seconds"],
             sections=sections,
+            defences=defences,
             notes=data.get("notes", []),
         )
 
@@ -107,7 +127,33 @@ def render_table(results: dict[str, ChapterResult | None], plans: list[ChapterPl
                 *(_cell(result, s, plan) for s in SECTIONS),
             ]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return _markdown(rows)
+
+
+def _defence_cell(result: ChapterResult | None, name: str, plan: ChapterPlan) -> str:
+    if name not in plan.defences:
+        return "-"
+    counts = result.defences.get(name) if result else None
+    if counts is None or counts.tried == 0:
+        return "not run"
+    cell = f"{counts.passed} / {counts.tried}"
+    return cell + (f" ({counts.failed} FAILED)" if counts.failed else "")
+
+
+def render_defences(results: dict[str, ChapterResult | None], plans: list[ChapterPlan]) -> str:
+    """One row per class of defect, one column per chapter: cases passed / tried."""
+    covered = [plan for plan in plans if plan.defences]
+    if not covered:
+        return ""
+    rows = [["defends (passed / tried)", *(plan.name for plan in covered)]]
+    rows.append(["---"] * len(rows[0]))
+    for name in DEFENCE_FROM:
+        rows.append([name, *(_defence_cell(results.get(p.name), name, p) for p in covered)])
+    return _markdown(rows)
+
+
+def _markdown(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
         cells = [

@@ -21,7 +21,13 @@ import nox
 
 from shared.chapters import Chapter
 from shared.verify.plan import ChapterPlan, verified_chapters
-from shared.verify.results import all_passed, load_results, render_notes, render_table
+from shared.verify.results import (
+    all_passed,
+    load_results,
+    render_defences,
+    render_notes,
+    render_table,
+)
 
 BATTERY_TOOLS = ["schemathesis>=4.32,<5", "pytest>=8.3", "httpx>=0.28"]
 PYTEST_FAILED = 1
@@ -111,6 +117,8 @@ def run_battery(session: nox.Session, chapters: list[Chapter], root: Path) -> No
     plans = [plan for plan, _ in selected]
     results = load_results(results_dir, plans)
     print(render_table(results, plans), flush=True)
+    if defences := render_defences(results, plans):
+        print(f"\n{defences}", flush=True)
     if notes := render_notes(results):
         print(f"\nNotes:\n{notes}", flush=True)
     session.log(f"verify: {len(plans)} chapters in {time.monotonic() - started:.0f} s")

@@ -20,7 +20,7 @@ import pytest
 from shared.verify.battery.database import postgres_database, sqlite_url
 from shared.verify.battery.server import Server
 from shared.verify.plan import ChapterPlan
-from shared.verify.results import ChapterResult
+from shared.verify.results import ChapterResult, SectionResult
 
 PLAN = ChapterPlan(int(os.environ["NEODYME_VERIFY_CHAPTER"].removeprefix("ch")))
 CHAPTER_DIR = Path(os.environ["NEODYME_VERIFY_CHAPTER_DIR"])
@@ -44,6 +44,7 @@ SECTION_OF_MODULE = {
 RESULT = ChapterResult(chapter=PLAN.name, database="postgresql" if POSTGRES_ADMIN_URL else "sqlite")
 _STARTED = time.monotonic()
 _SELF_COUNTED: set[str] = set()
+_DEFENCE_OF_CASE: dict[str, str] = {}
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -56,6 +57,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("NEODYME_REQUIRE_SERVICES") == "1" and not POSTGRES_ADMIN_URL:
         raise pytest.UsageError("NEODYME_REQUIRE_SERVICES=1 but NEODYME_TEST_POSTGRES_URL is unset")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Remember which class of defect each ``defends``-marked case guards against."""
+    for item in items:
+        if (marker := item.get_closest_marker("defends")) is not None:
+            _DEFENCE_OF_CASE[item.nodeid] = marker.args[0]
 
 
 def record_note(note: str) -> None:
@@ -78,7 +86,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     if report.when == "teardown" and report.passed:
         return
-    counts = RESULT.section(section)
+    tallies = [RESULT.section(section)]
+    if (defence := _DEFENCE_OF_CASE.get(report.nodeid)) is not None:
+        tallies.append(RESULT.defence(defence))
+    for counts in tallies:
+        _count(counts, report)
+
+
+def _count(counts: SectionResult, report: pytest.TestReport) -> None:
     if report.nodeid in _SELF_COUNTED:
         if report.failed and counts.failed == 0:
             counts.tried += 1
