@@ -39,9 +39,7 @@ def test_a_thief_who_refreshes_first_loses_the_stolen_chain_when_the_victim_refr
     assert_invalid_token(refresh(api, thief.json()))
 
 
-def test_the_same_users_other_login_survives_the_revocation(
-    api: httpx.Client, accounts: Accounts
-):
+def test_the_same_users_other_login_survives_the_revocation(api: httpx.Client, accounts: Accounts):
     user = accounts.sign_up()
     stolen, other_login = accounts.tokens(user), accounts.tokens(user)
 
