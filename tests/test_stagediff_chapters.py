@@ -59,7 +59,7 @@ def test_ch07_to_ch08_adds_pydantic_settings():
     assert ("dependencies", "pydantic-settings") in added
 
 
-def test_ch06_to_ch07_adds_migrations_0003_to_0006():
+def test_ch06_to_ch07_adds_migrations_0003_to_0008():
     migrations = diff_of("ch06", "ch07").migrations
 
     added = [
@@ -67,8 +67,8 @@ def test_ch06_to_ch07_adds_migrations_0003_to_0006():
         for change in migrations.changes
         if change.status is MigrationStatus.ADDED
     ]
-    assert added == ["0003", "0004", "0005", "0006"]
-    assert (migrations.old_heads, migrations.new_heads) == (["0002"], ["0006"])
+    assert added == ["0003", "0004", "0005", "0006", "0007", "0008"]
+    assert (migrations.old_heads, migrations.new_heads) == (["0002"], ["0008"])
 
 
 def test_a_stage_compared_with_itself_is_empty():

@@ -40,8 +40,11 @@ USER_0002 = USER_0001 | {"created_at", "is_active"}
 USER_0003 = USER_0002 | {"hashed_password", "is_superuser"}
 TODO = {"id", "title", "description", "completed", "user_id", "created_at", "updated_at"}
 REFRESH_TOKEN = {"jti", "user_id", "expires_at", "revoked_at"}
+REFRESH_TOKEN_0008 = REFRESH_TOKEN | {"family"}
 
 SCHEMA_AT = {
+    "0008": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
+    "0007": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
     "0006": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
     "0005": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
     "0004": {"user": USER_0003, "todo": TODO},
@@ -58,14 +61,14 @@ def schema_differences(connection: Connection) -> list:
 
 async def test_upgrade_then_downgrade_step_by_step_then_upgrade_again(database_url, migrations):
     await migrations.upgrade("head")
-    assert await run_on(database_url, schema) == SCHEMA_AT["0006"]
+    assert await run_on(database_url, schema) == SCHEMA_AT["0008"]
 
     for revision, expected in list(SCHEMA_AT.items())[1:]:
         await migrations.downgrade(revision)
         assert await run_on(database_url, schema) == expected, revision
 
     await migrations.upgrade("head")
-    assert await run_on(database_url, schema) == SCHEMA_AT["0006"]
+    assert await run_on(database_url, schema) == SCHEMA_AT["0008"]
 
 
 async def test_rows_written_at_migration_1_survive_every_later_migration(database_url, migrations):
@@ -96,7 +99,7 @@ async def test_rows_written_at_migration_1_survive_every_later_migration(databas
 
 
 async def test_rebuilding_the_user_table_keeps_todos_and_tokens(database_url, migrations):
-    """0006 rebuilds ``user`` on SQLite; dropping the old table must not cascade to its rows."""
+    """0006 and 0007 rebuild ``user`` and ``todo`` on SQLite; no row may be lost on the way."""
     await migrations.upgrade("0005")
     inserts = [
         'INSERT INTO "user" (email, full_name, hashed_password)'
@@ -123,6 +126,32 @@ async def test_rebuilding_the_user_table_keeps_todos_and_tokens(database_url, mi
     assert await run_on(database_url, count) == (1, 1, 1)
 
 
+async def test_tokens_issued_before_0008_become_families_of_their_own(database_url, migrations):
+    await migrations.upgrade("0007")
+    inserts = [
+        'INSERT INTO "user" (email, full_name, hashed_password)'
+        " VALUES ('ada@example.com', 'Ada', '!')",
+        "INSERT INTO refresh_token (jti, user_id, expires_at)"
+        " VALUES ('j1', 1, '2030-01-01 00:00:00'), ('j2', 1, '2030-01-01 00:00:00')",
+    ]
+
+    def insert(connection: Connection) -> None:
+        for statement in inserts:
+            connection.execute(text(statement))
+
+    await run_on(database_url, insert)
+
+    await migrations.upgrade("head")
+
+    rows = await run_on(
+        database_url,
+        lambda connection: connection.execute(
+            text("SELECT jti, family FROM refresh_token ORDER BY jti")
+        ).all(),
+    )
+    assert [tuple(row) for row in rows] == [("j1", "j1"), ("j2", "j2")]
+
+
 async def test_the_indexes_exist_after_every_migration(database_url, migrations):
     await migrations.upgrade("head")
 
@@ -138,6 +167,7 @@ async def test_the_indexes_exist_after_every_migration(database_url, migrations)
         ("ix_user_email", ("email",), True),
         ("ix_todo_user_id_created_at", ("user_id", "created_at"), False),
         ("ix_refresh_token_user_id", ("user_id",), False),
+        ("ix_refresh_token_family", ("family",), False),
     }
 
 
@@ -171,5 +201,5 @@ def test_uvicorn_stops_with_a_clear_message_on_an_unmigrated_database(tmp_path):
     )
 
     assert result.returncode != 0
-    assert "The database is at revision (none) but this code needs 0006" in result.stderr
+    assert "The database is at revision (none) but this code needs 0008" in result.stderr
     assert "Application startup failed" in result.stderr

@@ -179,15 +179,45 @@ async def test_refresh_rotates_the_pair_and_the_old_refresh_token_stops_working(
     assert (await client.get("/api/v1/users/me", headers=new_access)).status_code == 200
 
 
-async def test_two_refreshes_racing_with_one_token_give_one_new_pair(client, ada):
-    token = {"refresh_token": ada.tokens["refresh_token"]}
-
-    first, second = await asyncio.gather(
-        client.post("/api/v1/auth/refresh", json=token),
-        client.post("/api/v1/auth/refresh", json=token),
+async def refresh(client, tokens: dict):
+    return await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
     )
 
+
+async def test_a_thief_who_refreshes_first_is_logged_out_when_the_victim_refreshes(
+    client, ada, log_in
+):
+    """Reusing a rotated refresh token revokes its family: the thief's new tokens die too."""
+    stolen = ada.tokens
+    other_device = (await log_in("ada@example.com")).json()
+
+    thief = await refresh(client, stolen)
+    victim = await refresh(client, stolen)
+    thief_again = await refresh(client, thief.json())
+
+    assert [thief.status_code, victim.status_code, thief_again.status_code] == [200, 401, 401]
+    assert victim.json()["code"] == thief_again.json()["code"] == "invalid_token"
+    assert (await refresh(client, other_device)).status_code == 200  # another login lives on
+
+
+async def test_reusing_any_ancestor_revokes_the_newest_token_of_the_family(client, ada):
+    second = (await refresh(client, ada.tokens)).json()
+    third = (await refresh(client, second)).json()
+
+    reused = await refresh(client, ada.tokens)
+
+    assert reused.status_code == 401
+    assert (await refresh(client, third)).status_code == 401
+
+
+async def test_two_refreshes_racing_with_one_token_give_one_pair_then_end_the_family(client, ada):
+    """The loser cannot be told from a thief: the client must log in again (the trade-off)."""
+    first, second = await asyncio.gather(refresh(client, ada.tokens), refresh(client, ada.tokens))
+
     assert sorted([first.status_code, second.status_code]) == [200, 401]
+    winner = first if first.status_code == 200 else second
+    assert (await refresh(client, winner.json())).status_code == 401
 
 
 async def test_logout_revokes_the_refresh_token(client, ada):
@@ -197,6 +227,17 @@ async def test_logout_revokes_the_refresh_token(client, ada):
 
     assert logged_out.status_code == 204
     assert (await client.post("/api/v1/auth/refresh", json=token)).status_code == 401
+
+
+async def test_logging_out_with_a_rotated_token_ends_the_chain_grown_from_it(client, ada):
+    rotated = (await refresh(client, ada.tokens)).json()
+
+    logged_out = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": ada.tokens["refresh_token"]}
+    )
+
+    assert logged_out.status_code == 204
+    assert (await refresh(client, rotated)).status_code == 401
 
 
 async def test_a_refresh_token_is_not_an_access_token(client, ada):

@@ -94,6 +94,17 @@ async def test_delete_removes_the_todo(client, ada):
     assert (await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)).status_code == 404
 
 
+async def test_a_deleted_todos_id_is_never_given_to_a_new_todo(client, ada):
+    """A client that remembers a deleted todo's URL must get a 404, not someone's new todo."""
+    old = await add_todo(client, ada, title="old")
+    await client.delete(f"/api/v1/todos/{old['id']}", headers=ada.headers)
+
+    new = await add_todo(client, ada, title="new")
+
+    assert new["id"] != old["id"]  # SQLite would reuse the id without AUTOINCREMENT
+    assert (await client.get(f"/api/v1/todos/{old['id']}", headers=ada.headers)).status_code == 404
+
+
 async def test_another_users_todo_is_a_404_for_every_operation(client, ada, grace):
     todo = await add_todo(client, grace, title="Grace's")
     url = f"/api/v1/todos/{todo['id']}"

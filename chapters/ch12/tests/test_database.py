@@ -159,28 +159,47 @@ async def test_deleting_a_user_deletes_their_todos_and_tokens(
 ):
     ada = await users.create(ADA, HASH)
     todo = await todos.create(ada.id, TodoCreate(title="mine"))
-    await refresh_tokens.add("a" * 32, ada.id, datetime.now(UTC) + timedelta(days=1))
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    await refresh_tokens.add("a" * 32, ada.id, tomorrow)
 
     await users.delete(ada)
     session.expunge_all()  # forget the objects this session holds: ask the database itself
 
     assert await todos.get(ada.id, todo.id) is None
-    assert not await refresh_tokens.revoke("a" * 32)
+    assert not await refresh_tokens.rotate("a" * 32, "b" * 32, ada.id, tomorrow)
 
 
-async def test_a_refresh_token_is_revoked_exactly_once(users, refresh_tokens):
+async def test_a_refresh_token_is_rotated_exactly_once(users, refresh_tokens):
     ada = await users.create(ADA, HASH)
-    await refresh_tokens.add("a" * 32, ada.id, datetime.now(UTC) + timedelta(days=1))
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    await refresh_tokens.add("a" * 32, ada.id, tomorrow)
 
-    assert await refresh_tokens.revoke("a" * 32) is True
-    assert await refresh_tokens.revoke("a" * 32) is False
+    assert await refresh_tokens.rotate("a" * 32, "b" * 32, ada.id, tomorrow) is True
+    assert await refresh_tokens.rotate("a" * 32, "c" * 32, ada.id, tomorrow) is False
+    assert await refresh_tokens.rotate("b" * 32, "d" * 32, ada.id, tomorrow) is True
 
 
-async def test_an_expired_refresh_token_cannot_be_revoked_into_a_new_pair(users, refresh_tokens):
+async def test_an_expired_refresh_token_cannot_be_rotated_into_a_new_pair(users, refresh_tokens):
     ada = await users.create(ADA, HASH)
     await refresh_tokens.add("b" * 32, ada.id, datetime.now(UTC) - timedelta(seconds=1))
 
-    assert await refresh_tokens.revoke("b" * 32) is False
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert await refresh_tokens.rotate("b" * 32, "c" * 32, ada.id, tomorrow) is False
+
+
+async def test_revoking_a_family_revokes_its_newest_token_and_no_other_family(
+    users, refresh_tokens
+):
+    ada = await users.create(ADA, HASH)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    await refresh_tokens.add("a" * 32, ada.id, tomorrow)
+    await refresh_tokens.rotate("a" * 32, "b" * 32, ada.id, tomorrow)
+    await refresh_tokens.add("o" * 32, ada.id, tomorrow)  # another login of the same user
+
+    await refresh_tokens.revoke_family("a" * 32)
+
+    assert await refresh_tokens.rotate("b" * 32, "c" * 32, ada.id, tomorrow) is False
+    assert await refresh_tokens.rotate("o" * 32, "p" * 32, ada.id, tomorrow) is True
 
 
 async def test_revoke_all_for_user_leaves_other_users_tokens_alone(users, refresh_tokens):
@@ -191,8 +210,8 @@ async def test_revoke_all_for_user_leaves_other_users_tokens_alone(users, refres
 
     await refresh_tokens.revoke_all_for_user(ada.id)
 
-    assert await refresh_tokens.revoke("a" * 32) is False
-    assert await refresh_tokens.revoke("g" * 32) is True
+    assert await refresh_tokens.rotate("a" * 32, "b" * 32, ada.id, tomorrow) is False
+    assert await refresh_tokens.rotate("g" * 32, "h" * 32, grace.id, tomorrow) is True
 
 
 async def test_a_read_session_reads_what_a_session_committed(database_url, users, todos):

@@ -10,11 +10,16 @@ from neodyme.models.types import UTCDateTime
 
 
 class RefreshToken(SQLModel, table=True):
-    """One issued refresh token. It works while it is unexpired and not revoked."""
+    """One issued refresh token. It works while it is unexpired and not revoked.
+
+    A login starts a *family*, named after the ``jti`` of its first token; each rotation adds
+    the next token to the same family. Revoking the family ends that login's session.
+    """
 
     __tablename__ = "refresh_token"
 
     jti: str = Field(primary_key=True, max_length=32)
+    family: str = Field(max_length=32, index=True)
     user_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True

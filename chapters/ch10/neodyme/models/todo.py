@@ -31,7 +31,11 @@ def same_as_created_at(context: DefaultExecutionContext) -> datetime:
 class Todo(SQLModel, table=True):
     """A row of the ``todo`` table; deleting its user deletes it too."""
 
-    __table_args__ = (Index("ix_todo_user_id_created_at", "user_id", "created_at"),)
+    # AUTOINCREMENT: SQLite would otherwise give a deleted todo's id to the next todo created.
+    __table_args__ = (
+        Index("ix_todo_user_id_created_at", "user_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

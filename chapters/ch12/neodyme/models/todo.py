@@ -32,7 +32,11 @@ class Todo(SQLModel, table=True):
     """A row of the ``todo`` table; deleting its user deletes it too."""
 
     # The owner's todos in page order, ready to walk from any position (keyset pagination).
-    __table_args__ = (Index("ix_todo_user_id_created_at_id", "user_id", "created_at", "id"),)
+    # AUTOINCREMENT: SQLite would otherwise give a deleted todo's id to the next todo created.
+    __table_args__ = (
+        Index("ix_todo_user_id_created_at_id", "user_id", "created_at", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

@@ -60,7 +60,11 @@ async def log_in(
     responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
-    """A new token pair for a live refresh token, which stops working (rotation)."""
+    """A new token pair for a live refresh token, which stops working (rotation).
+
+    A refresh token presented again after it was used means it was copied: every token of
+    that login is revoked, and whoever holds one must log in again.
+    """
     return await auth.rotate(body.refresh_token)
 
 
@@ -70,7 +74,8 @@ async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     responses=problem_responses(400, 401, 413, 422, 503),
 )
 async def log_out(body: RefreshRequest, auth: AuthServiceDep) -> None:
-    """Revoke a refresh token, sent in the JSON body: `{"refresh_token": "..."}`.
+    """Revoke a refresh token and the login it belongs to, sent in the JSON body:
+    `{"refresh_token": "..."}`.
 
     The access token is not needed: the refresh token is what logging out takes away.
     """

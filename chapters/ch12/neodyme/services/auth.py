@@ -1,6 +1,7 @@
 """Logging in, and the life of a token pair: issue, rotate, revoke."""
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,29 +35,43 @@ class AuthService:
         return user
 
     async def issue_tokens(self, user: User) -> TokenPair:
+        """A login: a new pair, whose refresh token starts a new family."""
+        pair, jti, expires_at = self.new_pair(user)
+        await self.refresh_tokens.add(jti, user.id, expires_at)
+        return pair
+
+    async def rotate(self, refresh_token: str) -> TokenPair:
+        """Trade a live refresh token for a new pair of the same family; the old one stops working.
+
+        A genuine, unexpired token that was already used means two parties hold a copy, the
+        real client and a thief, and nothing tells which is which. So its whole family is
+        revoked and whoever holds it must log in again (RFC 9700, section 4.14.2).
+        """
+        claims = decode_token(refresh_token, "refresh", self.settings)
+        user = await self.users.get(int(claims["sub"]))
+        if user is None or not user.is_active:
+            raise InvalidTokenError
+        pair, jti, expires_at = self.new_pair(user)
+        if not await self.refresh_tokens.rotate(claims["jti"], jti, user.id, expires_at):
+            await self.refresh_tokens.revoke_family(claims["jti"])
+            raise InvalidTokenError
+        return pair
+
+    async def revoke(self, refresh_token: str) -> None:
+        """Log out: every token of this token's family stops working (twice is harmless)."""
+        claims = decode_token(refresh_token, "refresh", self.settings)
+        await self.refresh_tokens.revoke_family(claims["jti"])
+
+    def new_pair(self, user: User) -> tuple[TokenPair, str, datetime]:
+        """Signed tokens for ``user``, with the refresh token's ``jti`` and expiry to record."""
         access_token, _, _ = create_token(user.id, "access", self.settings)
         refresh_token, jti, expires_at = create_token(user.id, "refresh", self.settings)
-        await self.refresh_tokens.add(jti, user.id, expires_at)
-        return TokenPair(
+        pair = TokenPair(
             access_token=access_token,
             refresh_token=refresh_token,
             expires_in=int(token_lifetime("access", self.settings).total_seconds()),
         )
-
-    async def rotate(self, refresh_token: str) -> TokenPair:
-        """Trade a live refresh token for a new pair; the old one stops working."""
-        claims = decode_token(refresh_token, "refresh", self.settings)
-        if not await self.refresh_tokens.revoke(claims["jti"]):
-            raise InvalidTokenError
-        user = await self.users.get(int(claims["sub"]))
-        if user is None or not user.is_active:
-            raise InvalidTokenError
-        return await self.issue_tokens(user)
-
-    async def revoke(self, refresh_token: str) -> None:
-        """Log out: the refresh token stops working (revoking it twice is harmless)."""
-        claims = decode_token(refresh_token, "refresh", self.settings)
-        await self.refresh_tokens.revoke(claims["jti"])
+        return pair, jti, expires_at
 
 
 async def record_login(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> None:

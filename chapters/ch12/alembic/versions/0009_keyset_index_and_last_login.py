@@ -6,8 +6,8 @@ written by the database's own ``CURRENT_TIMESTAMP`` have whole seconds ("10:00:0
 app writes microseconds ("10:00:00.000000"); as SQLite compares these as text, the old rows are
 rewritten in the app's format so that cursors compare correctly.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
