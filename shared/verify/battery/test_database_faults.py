@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ CONNECT_TIMEOUT = "1"
 its 5 s constant)."""
 RECOVERY_ATTEMPTS = 100
 PAIRS = 30
-SQLITE_WRITERS = 200
+SQLITE_WRITERS = 100
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -179,41 +180,61 @@ def describe(responses: list[httpx.Response]) -> list[str]:
     ]
 
 
-def database_calls(api: httpx.Client, user: dict, headers: dict[str, str]) -> list[httpx.Response]:
-    """A read and a write that need the database, and a login (a read, before any token)."""
-    return [
-        api.get("/todos", headers=headers),
-        api.post("/todos", json={"title": "during the fault"}, headers=headers),
-        Accounts(api).log_in(user["email"], user["password"]),
-    ]
+@dataclass
+class Target:
+    """One app served for the connection faults, and the handles that break its database."""
+
+    api: httpx.Client
+    user: dict
+    headers: dict[str, str]
+    proxy: TcpProxy
+    role: str
+    database: str
+
+    def database_calls(self) -> list[httpx.Response]:
+        """A read and a write that need the database, and a login (a read, before any token)."""
+        return [
+            self.api.get("/todos", headers=self.headers),
+            self.api.post("/todos", json={"title": "during the fault"}, headers=self.headers),
+            Accounts(self.api).log_in(self.user["email"], self.user["password"]),
+        ]
+
+    def serves_again(self) -> bool:
+        """Whether a write succeeds again, within ``RECOVERY_ATTEMPTS`` tries."""
+        for _ in range(RECOVERY_ATTEMPTS):
+            added = self.api.post("/todos", json={"title": "back"}, headers=self.headers)
+            if added.status_code == 201:
+                return True
+        return False
 
 
-def serves_again(api: httpx.Client, headers: dict[str, str]) -> bool:
-    for _ in range(RECOVERY_ATTEMPTS):
-        if api.post("/todos", json={"title": "back"}, headers=headers).status_code == 201:
-            return True
-    return False
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """The chapter served on a database and role of its own, reached through a proxy.
 
-
-@contextmanager
-def served(database_url: str, log_dir: Path, **overrides: str) -> Iterator[httpx.Client]:
-    server = start_server(database_url, log_dir, **overrides)
-    try:
-        with httpx.Client(base_url=server.url + PLAN.api_prefix, timeout=PROXY_READ_TIMEOUT) as api:
-            yield api
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
-    """A database of its own, owned by a role of its own: (its URL, the role, the database)."""
+    Each test breaks it one way, checks the answers, and restores it: one server for all.
+    """
     admin_url = make_url(require_postgres())
     name = f"neodyme_verify_faults_{uuid.uuid4().hex[:8]}"
     run_sql(f'CREATE ROLE "{name}" LOGIN', f'CREATE DATABASE "{name}" OWNER "{name}"')
-    url = admin_url.set(username=name, password=None, database=name)
     try:
-        yield url.render_as_string(hide_password=False), name, name
+        with TcpProxy(admin_url.host or "127.0.0.1", admin_url.port or 5432) as proxy:
+            url = admin_url.set(
+                username=name, password=None, database=name, host="127.0.0.1", port=proxy.port
+            )
+            server = start_server(
+                url.render_as_string(hide_password=False),
+                tmp_path_factory.mktemp("database-faults"),
+                NEODYME_DATABASE_CONNECT_TIMEOUT_SECONDS=CONNECT_TIMEOUT,
+            )
+            try:
+                with httpx.Client(
+                    base_url=server.url + PLAN.api_prefix, timeout=PROXY_READ_TIMEOUT
+                ) as api:
+                    user, headers = Accounts(api).user_with_token()
+                    yield Target(api, user, headers, proxy, role=name, database=name)
+            finally:
+                server.stop()
     finally:
         run_sql(
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
@@ -222,89 +243,61 @@ def own_postgres(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
         )
 
 
-@pytest.fixture
-def proxied_postgres(database_url: str) -> Iterator[tuple[TcpProxy, str]]:
-    """A proxy in front of the run's PostgreSQL database, and the URL that goes through it."""
-    require_postgres()
-    url = make_url(database_url)
-    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        through = url.set(host="127.0.0.1", port=proxy.port)
-        yield proxy, through.render_as_string(hide_password=False)
-
-
 # --- Connection-time errors ---------------------------------------------------------------------
 
 
 @pytest.mark.defends("connection-time database errors")
 def test_a_role_over_its_connection_limit_is_a_503_until_the_limit_is_lifted(
-    own_postgres: tuple[str, str, str], tmp_path: Path
+    target: Target,
 ) -> None:
-    url, role, _ = own_postgres
-    with served(url, tmp_path) as api:
-        user, headers = Accounts(api).user_with_token()
-        run_sql(f'ALTER ROLE "{role}" CONNECTION LIMIT 0', terminate(f"usename = '{role}'"))
-        during = database_calls(api, user, headers)
-        run_sql(f'ALTER ROLE "{role}" CONNECTION LIMIT -1')
-        back = serves_again(api, headers)
+    run_sql(
+        f'ALTER ROLE "{target.role}" CONNECTION LIMIT 0', terminate(f"usename = '{target.role}'")
+    )
+    during = target.database_calls()
+    run_sql(f'ALTER ROLE "{target.role}" CONNECTION LIMIT -1')
 
     assert all(map(is_problem_503, during)), describe(during)
-    assert back, "the app did not serve again once the role could connect"
+    assert target.serves_again(), "the app did not serve again once the role could connect"
 
 
 @pytest.mark.defends("connection-time database errors")
-def test_a_database_that_is_gone_is_a_503_until_it_is_back(
-    own_postgres: tuple[str, str, str], tmp_path: Path
-) -> None:
-    url, _, database = own_postgres
-    with served(url, tmp_path) as api:
-        user, headers = Accounts(api).user_with_token()
-        run_sql(
-            f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false',
-            terminate(f"datname = '{database}'"),
-        )
-        rename_database(database, f"{database}_moved")
-        during = database_calls(api, user, headers)
-        rename_database(f"{database}_moved", database)
-        run_sql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
-        back = serves_again(api, headers)
+def test_a_database_that_is_gone_is_a_503_until_it_is_back(target: Target) -> None:
+    database = target.database
+    run_sql(
+        f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false',
+        terminate(f"datname = '{database}'"),
+    )
+    rename_database(database, f"{database}_moved")
+    during = target.database_calls()
+    rename_database(f"{database}_moved", database)
+    run_sql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
     assert all(map(is_problem_503, during)), describe(during)
-    assert back, "the app did not serve again once the database was back"
+    assert target.serves_again(), "the app did not serve again once the database was back"
 
 
 @pytest.mark.defends("connection-time database errors")
-def test_a_database_server_starting_up_is_a_503(
-    proxied_postgres: tuple[TcpProxy, str], tmp_path: Path
-) -> None:
-    proxy, url = proxied_postgres
-    with served(url, tmp_path) as api:
-        user, headers = Accounts(api).user_with_token()
-        with in_place_of_the_database(proxy, starting_up):
-            during = database_calls(api, user, headers)
-        back = serves_again(api, headers)
+def test_a_database_server_starting_up_is_a_503(target: Target) -> None:
+    with in_place_of_the_database(target.proxy, starting_up):
+        during = target.database_calls()
 
     assert all(map(is_problem_503, during)), describe(during)
-    assert back, "the app did not serve again once the database had started"
+    assert target.serves_again(), "the app did not serve again once the database had started"
 
 
 @pytest.mark.defends("connect black-hole")
 def test_a_database_host_that_never_answers_is_a_503_before_a_proxy_gives_up(
-    proxied_postgres: tuple[TcpProxy, str], tmp_path: Path
+    target: Target,
 ) -> None:
     """The client waits as long as nginx would (30 s): a hang fails, a 503 passes."""
-    proxy, url = proxied_postgres
-    timeout = {"NEODYME_DATABASE_CONNECT_TIMEOUT_SECONDS": CONNECT_TIMEOUT}
-    with served(url, tmp_path, **timeout) as api:
-        user, headers = Accounts(api).user_with_token()
-        with in_place_of_the_database(proxy, black_hole):
-            try:
-                during = database_calls(api, user, headers)
-            except httpx.TimeoutException as exc:
-                pytest.fail(f"no answer within {PROXY_READ_TIMEOUT:g} s: {exc!r}")
-        back = serves_again(api, headers)
+    with in_place_of_the_database(target.proxy, black_hole):
+        try:
+            during = target.database_calls()
+        except httpx.TimeoutException as exc:
+            pytest.fail(f"no answer within {PROXY_READ_TIMEOUT:g} s: {exc!r}")
 
     assert all(map(is_problem_503, during)), describe(during)
-    assert back, "the app did not serve again once the host answered"
+    assert target.serves_again(), "the app did not serve again once the host answered"
 
 
 # --- Races --------------------------------------------------------------------------------------
