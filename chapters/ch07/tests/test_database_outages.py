@@ -150,8 +150,9 @@ async def test_a_host_that_never_answers_is_a_503_once_the_connect_timeout_is_ov
 
 
 @pytest.fixture
-async def sqlite_file(tmp_path) -> str:
+async def sqlite_file(tmp_path, request: pytest.FixtureRequest) -> str:
     """An SQLite file of its own at the newest migration, whatever the suite's database."""
+    request.node.user_properties.append(("database", "sqlite"))
     path = tmp_path / "neodyme.db"
     await Migrations(f"sqlite+aiosqlite:///{path}").upgrade("head")
     return str(path)
