@@ -50,3 +50,20 @@ async def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(client, ada, 
 
     for one, other in zip(responses[0::2], responses[1::2], strict=True):
         assert sorted([one.status_code, other.status_code]) == [204, 404]
+
+
+async def test_a_user_deleted_while_changing_itself_gets_a_404_not_a_500(client, make_account):
+    accounts = [await make_account(f"racer{n}@example.com") for n in range(PAIRS)]
+    pairs = [
+        (
+            client.delete(f"/api/v1/users/{account.user['id']}", headers=account.headers),
+            client.patch("/api/v1/users/me", json={"full_name": "V"}, headers=account.headers),
+        )
+        for account in accounts
+    ]
+
+    responses = await asyncio.gather(*(request for pair in pairs for request in pair))
+
+    deleted, changed = responses[0::2], responses[1::2]
+    assert [response.status_code for response in deleted] == [204] * PAIRS
+    assert {response.status_code for response in changed} <= {200, 401, 404}
