@@ -362,6 +362,27 @@ def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(
     )
 
 
+@pytest.mark.defends("races")
+def test_a_user_deleted_while_changing_itself_gets_no_500(
+    server: Server, accounts: Accounts
+) -> None:
+    pairs = [accounts.user_with_token() for _ in range(PAIRS // 3)]
+    requests = [
+        request
+        for user, headers in pairs
+        for request in (
+            {"method": "DELETE", "url": f"/users/{user['id']}", "headers": headers},
+            {"method": "PATCH", "url": "/users/me", "json": {"full_name": "V"}, "headers": headers},
+        )
+    ]
+
+    responses = asyncio.run(at_once(server, requests))
+
+    deleted, changed = responses[0::2], responses[1::2]
+    assert [r.status_code for r in deleted] == [204] * len(pairs), describe(deleted)
+    assert {r.status_code for r in changed} <= {200, 401, 404}, describe(changed)
+
+
 async def many_writers(server: Server, headers: dict[str, str]) -> list[httpx.Response]:
     """``SQLITE_WRITERS`` clients at once, each adding a todo, changing it and renaming its user."""
     limits = httpx.Limits(max_connections=SQLITE_WRITERS)
