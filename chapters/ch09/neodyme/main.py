@@ -55,7 +55,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     only checks that the database is at the newest revision before it serves anything.
     """
     settings: Settings = app.state.settings
-    engine = create_engine(settings.database_url, echo=settings.debug)
+    engine = create_engine(
+        settings.database_url,
+        echo=settings.debug,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
     try:
         await check_database_is_at_head(engine)
         await prepare_dummy_hash(settings.bcrypt_rounds)

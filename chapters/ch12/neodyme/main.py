@@ -61,7 +61,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     only checks that the database is at the newest revision before it serves anything.
     """
     settings: Settings = app.state.settings
-    engine = create_engine(settings.database_url, echo=settings.debug, **pool_options(settings))
+    engine = create_engine(
+        settings.database_url,
+        echo=settings.debug,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        **pool_options(settings),
+    )
     count_queries(engine)
     redis = None
     if settings.redis_url:

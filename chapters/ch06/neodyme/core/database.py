@@ -3,8 +3,10 @@
 import logging
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Request
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -20,17 +22,51 @@ logger = logging.getLogger("neodyme.database")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neodyme.db"
 
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long opening a PostgreSQL connection may take before the request gets a 503.
+
+asyncpg waits 60 s by default, and the pool's timeout covers only the wait for a free
+connection, not the opening of a new one: a database host that silently drops packets would
+hold every request for a minute, long after a proxy in front has given up (nginx: 30 s).
+"""
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long an SQLite write waits for another connection to finish writing, then fails."""
+
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+"""PostgreSQL errors (SQLSTATE codes and classes) that mean "not now" rather than "wrong".
+
+``08`` a connection failure, ``53`` a server out of resources (``53300`` too many clients),
+``57P`` a server shutting down or starting up (``57P03``), ``3D000`` a database that is gone.
+"""
+
+BUSY_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED")
+"""SQLite's "database is locked": another writer held the lock for the whole busy timeout."""
+
 
 def is_unreachable(exc: Exception) -> bool:
-    """Whether ``exc`` means the database is down or out of reach, rather than a bug.
+    """Whether ``exc`` means the database is down, out of reach or busy, rather than a bug.
 
-    Socket errors from the driver (refused, timed out, unknown host), a pool with every
-    connection busy, and driver errors that SQLAlchemy recognises as a lost connection all
-    count. A missing table or a failed constraint does not: those stay 500s or 4xx.
+    Socket errors and timeouts from the driver (refused, timed out, unknown host), a pool with
+    every connection busy, driver errors that SQLAlchemy recognises as a lost connection, and a
+    database that refuses work for now all count. A missing table or a failed constraint does
+    not: those stay 500s or 4xx.
     """
     if isinstance(exc, OSError | PoolTimeoutError | InterfaceError):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or refuses_for_now(exc))
+
+
+def refuses_for_now(exc: DBAPIError) -> bool:
+    """Whether the driver's error says "try again later": too many clients, a server starting
+    up or shutting down, a dropped database (PostgreSQL) or a write lock held too long (SQLite).
+
+    These arrive as ordinary driver errors, often while a connection opens, so
+    ``connection_invalidated`` is not set: the code the database sent says what they are.
+    """
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    sqlite_error = getattr(exc.orig, "sqlite_errorname", None) or ""
+    return sqlstate.startswith(UNAVAILABLE_SQLSTATES) or sqlite_error.startswith(BUSY_SQLITE_ERRORS)
 
 
 def database_url() -> str:
@@ -38,8 +74,35 @@ def database_url() -> str:
     return os.environ.get("NEODYME_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    return create_async_engine(url)
+def create_engine(url: str, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> AsyncEngine:
+    """An async engine whose connections open within ``connect_timeout`` seconds or fail."""
+    engine = create_async_engine(url, connect_args=connect_options(url, connect_timeout))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", share_sqlite_between_writers)
+    return engine
+
+
+def connect_options(url: str, connect_timeout: float) -> dict[str, Any]:
+    """What the driver gets when it opens a connection: asyncpg's ``timeout`` on PostgreSQL.
+
+    SQLite opens a local file: it has no connection time to bound.
+    """
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"timeout": connect_timeout}
+    return {}
+
+
+def share_sqlite_between_writers(dbapi_connection, connection_record) -> None:
+    """Let SQLite's readers and writer work side by side, and a writer wait for its turn.
+
+    In WAL mode readers do not block the writer, nor it them; the busy timeout makes a write
+    wait for another connection's (or process's) write lock instead of failing at once. Past
+    it, "database is locked" is a 503. An in-memory database cannot use WAL and keeps its mode.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "testing", "production"] = "development"
     debug: bool = Field(False, description="Log every SQL statement. Never in production.")
     database_url: str = "sqlite+aiosqlite:///./neodyme.db"
+    database_connect_timeout_seconds: float = Field(
+        5.0, gt=0, le=30, description="How long opening a database connection may take (then 503)."
+    )
     secret_key: SecretStr | None = Field(
         None, description="JWT signing key: required, at least 32 bytes, in production."
     )

@@ -5,9 +5,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from neodyme.core.exceptions import EmailTakenError
+from neodyme.core.exceptions import EmailTakenError, UserNotFoundError
 from neodyme.models.user import User, UserCreate
 
 
@@ -49,7 +50,8 @@ class UserRepository:
         return user
 
     async def update(self, user: User, changes: dict[str, Any]) -> User:
-        """Apply ``changes``; raises ``EmailTakenError`` if the new address is in use."""
+        """Apply ``changes``; raises ``EmailTakenError`` if the new address is in use and
+        ``UserNotFoundError`` if another request deleted the user meanwhile."""
         user.sqlmodel_update(changes)
         await self._commit()
         return user
@@ -59,9 +61,16 @@ class UserRepository:
         await self.session.commit()
 
     async def _commit(self) -> None:
-        """Commit; the unique email index, not a prior lookup, decides whether it is taken."""
+        """Commit; the unique email index, not a prior lookup, decides whether it is taken.
+
+        An ``UPDATE`` of a user that another request deleted after our read matches no row,
+        which SQLAlchemy reports as ``StaleDataError``: the user is gone, a 404.
+        """
         try:
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
             raise EmailTakenError from None
+        except StaleDataError:
+            await self.session.rollback()
+            raise UserNotFoundError from None

@@ -3,9 +3,12 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
+from neodyme.core.exceptions import TodoNotFoundError
 from neodyme.models.todo import Todo, TodoCreate
 
 
@@ -37,10 +40,26 @@ class TodoRepository:
         return todo
 
     async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
+        """Apply ``changes``; raises ``TodoNotFoundError`` if the todo was deleted meanwhile.
+
+        Another request may delete the todo between our read and our write: the ``UPDATE``
+        then matches no row, which SQLAlchemy reports as ``StaleDataError``.
+        """
         todo.sqlmodel_update(changes)
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except StaleDataError:
+            await self.session.rollback()
+            raise TodoNotFoundError from None
         return todo
 
     async def delete(self, todo: Todo) -> None:
-        await self.session.delete(todo)
+        """Delete ``todo``; raises ``TodoNotFoundError`` if another request deleted it first.
+
+        The ``DELETE`` says by its row count whether it found the row: of two requests deleting
+        one todo at once, exactly one sees 1.
+        """
+        result = await self.session.execute(delete(Todo).where(Todo.id == todo.id))
         await self.session.commit()
+        if result.rowcount == 0:
+            raise TodoNotFoundError

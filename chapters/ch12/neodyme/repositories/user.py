@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select, update
 
 from neodyme.core.cache import Cache
-from neodyme.core.exceptions import EmailTakenError
+from neodyme.core.exceptions import EmailTakenError, UserNotFoundError
 from neodyme.models.user import User, UserCreate, UserPublic
 
 PUBLIC_BY_ID = select(*(getattr(User, name) for name in UserPublic.model_fields)).where(
@@ -78,7 +79,8 @@ class UserRepository:
         return user
 
     async def update(self, user: User, changes: dict[str, Any]) -> User:
-        """Apply ``changes``; raises ``EmailTakenError`` if the new address is in use."""
+        """Apply ``changes``; raises ``EmailTakenError`` if the new address is in use and
+        ``UserNotFoundError`` if another request deleted the user meanwhile."""
         user.sqlmodel_update(changes)
         await self._commit()
         await self._invalidate(user.id)
@@ -99,9 +101,16 @@ class UserRepository:
             await self.cache.invalidate(self.cache_key(user_id))
 
     async def _commit(self) -> None:
-        """Commit; the unique email index, not a prior lookup, decides whether it is taken."""
+        """Commit; the unique email index, not a prior lookup, decides whether it is taken.
+
+        An ``UPDATE`` of a user that another request deleted after our read matches no row,
+        which SQLAlchemy reports as ``StaleDataError``: the user is gone, a 404.
+        """
         try:
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
             raise EmailTakenError from None
+        except StaleDataError:
+            await self.session.rollback()
+            raise UserNotFoundError from None
