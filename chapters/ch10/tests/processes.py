@@ -64,3 +64,26 @@ def fail_logins_until_refused(
         if response.status_code != 401:
             break
     return statuses
+
+
+def stalled_request(base_url: str) -> socket.socket:
+    """A connection whose request headers never finish: the blank line that ends them is
+    missing (``finish_request`` sends it)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n")
+    return connection
+
+
+def finish_request(connection: socket.socket) -> bytes:
+    """Send the blank line that ends the headers; what comes back until the server closes."""
+    connection.sendall(b"Connection: close\r\n\r\n")
+    return read_until_closed(connection)
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    """Everything received until the other side closes (a 30 s silence fails the test)."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +20,10 @@ from processes import (
     client_at,
     environment,
     fail_logins_until_refused,
+    finish_request,
     free_port,
+    read_until_closed,
+    stalled_request,
     wait_until_ready,
 )
 
@@ -272,28 +274,6 @@ def test_the_compose_setting_ignores_forwarded_headers_from_anyone_but_nginx(
         stop(process)
 
     assert statuses[-1] == 429
-
-
-def stalled_request(base_url: str) -> socket.socket:
-    """A connection whose request headers never finish: the blank line that ends them is
-    missing (``finish_request`` sends it)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    connection = socket.create_connection((host, int(port)), timeout=30)
-    connection.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n")
-    return connection
-
-
-def finish_request(connection: socket.socket) -> bytes:
-    """Send the blank line that ends the headers; what comes back until the server closes."""
-    connection.sendall(b"Connection: close\r\n\r\n")
-    return read_until_closed(connection)
-
-
-def read_until_closed(connection: socket.socket) -> bytes:
-    received = b""
-    while chunk := connection.recv(65536):
-        received += chunk
-    return received
 
 
 def test_nginx_closes_a_stalled_request_that_a_bare_app_keeps_open(two_servers, tmp_path):
