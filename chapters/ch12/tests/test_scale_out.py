@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -276,21 +277,40 @@ def test_the_compose_setting_ignores_forwarded_headers_from_anyone_but_nginx(
     assert statuses[-1] == 429
 
 
-def test_nginx_closes_a_stalled_request_that_a_bare_app_keeps_open(two_servers, tmp_path):
-    # The chapter's nginx.conf with a 1 s header timeout instead of 10 s, to keep the test short.
-    conf = NGINX_CONF.replace("client_header_timeout 10s;", "client_header_timeout 1s;")
-    assert conf != NGINX_CONF
+def stalled_body(base_url: str) -> socket.socket:
+    """A connection whose request body stops after 5 of the 50 bytes it announced."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(
+        b"POST /api/v1/users HTTP/1.1\r\nHost: neodyme\r\nConnection: close\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"ema'
+    )
+    return connection
+
+
+def test_nginx_closes_stalled_requests_that_a_bare_app_keeps_open(two_servers, tmp_path):
+    # The chapter's nginx.conf with 1 s instead of 10 s for each timeout, to keep the test short.
+    conf = NGINX_CONF.replace("_timeout 10s;", "_timeout 1s;")
+    assert conf.count("_timeout 1s;") == 2
     process, url = start_nginx(two_servers, tmp_path, conf)
     try:
-        with stalled_request(two_servers[0]) as direct, stalled_request(url) as through_nginx:
-            closed_by_nginx = read_until_closed(through_nginx)
-            answer = finish_request(direct)
+        with (
+            stalled_request(two_servers[0]) as headers_direct,
+            stalled_body(two_servers[1]) as body_direct,
+            stalled_request(url) as headers_through_nginx,
+            stalled_body(url) as body_through_nginx,
+        ):
+            cut = [read_until_closed(headers_through_nginx), read_until_closed(body_through_nginx)]
+            header_answer = finish_request(headers_direct)
+            body_direct.sendall(b"x" * 45)  # the rest of the 50 bytes: not JSON, so a 422
+            body_answer = read_until_closed(body_direct)
     finally:
         stop(process)
 
-    assert b"200 OK" not in closed_by_nginx  # nginx closed it; the request never reached an app
-    # The app, reached directly, had no timeout of its own: the request was still waiting.
-    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert cut == [b"", b""]  # nginx closed both, without an answer
+    # The apps, reached directly, have no such timeouts: those requests were still waiting.
+    assert header_answer.startswith(b"HTTP/1.1 200 OK")
+    assert body_answer.startswith(b"HTTP/1.1 422")
 
 
 def test_serve_workers_starts_that_many_processes_and_stops_cleanly(database_url, tmp_path):
