@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import yaml
 from conftest import make_settings
 from factories import PASSWORD, user_payload
 from processes import (
+    connect,
     environment,
     fail_logins_until_refused,
     finish_request,
@@ -177,7 +177,8 @@ def bare_server(tmp_path_factory):
         forwarded_allow_ips="10.0.0.5",
     )
     argv = [sys.executable, "-m", "neodyme", "serve"]
-    process = subprocess.Popen(argv, cwd=folder, env=settings, stderr=subprocess.DEVNULL)
+    with (folder / "server.log").open("w") as log:
+        process = subprocess.Popen(argv, cwd=folder, env=settings, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url, process)
@@ -197,12 +198,7 @@ def test_forwarded_headers_from_an_untrusted_address_are_ignored(bare_server):
 
 
 def test_a_bare_server_closes_idle_connections_but_not_a_stalled_request(bare_server):
-    with (
-        stalled_request(bare_server) as stalled,
-        socket.create_connection(
-            ("127.0.0.1", int(bare_server.rsplit(":", 1)[1])), timeout=30
-        ) as idle,
-    ):
+    with stalled_request(bare_server) as stalled, connect(bare_server) as idle:
         idle.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n\r\n")
         answered_then_closed = read_until_closed(idle)  # closed after 1 s of keep-alive
         answer = finish_request(stalled)  # older than that, and still waiting

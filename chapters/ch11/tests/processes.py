@@ -66,11 +66,16 @@ def fail_logins_until_refused(
     return statuses
 
 
+def connect(base_url: str) -> socket.socket:
+    """A bare TCP connection to the server, for requests an HTTP client would not send."""
+    host, port = base_url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=30)
+
+
 def stalled_request(base_url: str) -> socket.socket:
     """A connection whose request headers never finish: the blank line that ends them is
     missing (``finish_request`` sends it)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection = connect(base_url)
     connection.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n")
     return connection
 

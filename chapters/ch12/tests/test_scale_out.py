@@ -19,6 +19,7 @@ import yaml
 from factories import PASSWORD, user_payload
 from processes import (
     client_at,
+    connect,
     environment,
     fail_logins_until_refused,
     finish_request,
@@ -279,8 +280,7 @@ def test_the_compose_setting_ignores_forwarded_headers_from_anyone_but_nginx(
 
 def stalled_body(base_url: str) -> socket.socket:
     """A connection whose request body stops after 5 of the 50 bytes it announced."""
-    host, port = base_url.removeprefix("http://").split(":")
-    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection = connect(base_url)
     connection.sendall(
         b"POST /api/v1/users HTTP/1.1\r\nHost: neodyme\r\nConnection: close\r\n"
         b'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"ema'
