@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.verify.battery.conftest import CHAPTER_DIR, PASSWORD, Accounts, start_server
+from shared.verify.battery.conftest import CHAPTER_DIR, PASSWORD, PLAN, Accounts, start_server
 from shared.verify.battery.server import free_port
 from shared.verify.plan import ChapterPlan
 
@@ -68,11 +68,13 @@ def varying(n: int) -> str:
     return f"198.51.100.{n % 250 + 1}"
 
 
+@pytest.mark.skipif(
+    not PLAN.has_serve_command,
+    reason="the chapter has no serve command: how it is served is the reader's choice",
+)
 def test_a_forwarded_header_from_an_untrusted_address_is_ignored(
     plan: ChapterPlan, database_url: str, tmp_path: Path
 ):
-    if not plan.has_serve_command:
-        pytest.skip("the chapter has no serve command: how it is served is the reader's choice")
     server = start_server(database_url, tmp_path, NEODYME_FORWARDED_ALLOW_IPS=UNTRUSTED_PROXY)
     try:
         with httpx.Client(timeout=30) as client:
@@ -106,14 +108,17 @@ def trusted_as_shipped() -> str:
     return trusted.replace(nginx_address, "127.0.0.1") if nginx_address else trusted
 
 
+needs_nginx_conf = pytest.mark.skipif(
+    not NGINX_CONF.exists(), reason="the chapter ships no proxy (nginx.conf comes with ch12)"
+)
+
+
 @pytest.fixture(scope="module")
 def behind_nginx(
     plan: ChapterPlan, database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The chapter's nginx.conf in front of a replica that trusts what compose makes it trust;
     the base URL of the API through nginx."""
-    if not NGINX_CONF.exists():
-        pytest.skip("the chapter ships no proxy (nginx.conf comes with ch12)")
     binary = nginx_binary()
     folder = tmp_path_factory.mktemp("nginx")
     replica = start_server(database_url, folder, NEODYME_FORWARDED_ALLOW_IPS=trusted_as_shipped())
@@ -166,6 +171,7 @@ def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float = 3
     raise RuntimeError(f"nginx did not answer /health at {base_url}")
 
 
+@needs_nginx_conf
 def test_through_nginx_a_forged_address_cannot_lock_out_the_client_it_names(
     behind_nginx: str, accounts: Accounts
 ):
@@ -184,6 +190,7 @@ def test_through_nginx_a_forged_address_cannot_lock_out_the_client_it_names(
     assert login.status_code == 200, login.text
 
 
+@needs_nginx_conf
 def test_through_nginx_failures_count_against_the_client_whatever_it_claims(behind_nginx: str):
     with client_at(loopback_address()) as attacker:
         statuses = fail_until_refused(attacker, f"{behind_nginx}/auth/token", varying)
