@@ -82,6 +82,8 @@ def serve(settings: Settings) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         # Without a limit, uvicorn waits for in-flight requests (and open connections) forever.
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        # Idle connections close after this; the proxy in front times out stalled requests.
+        timeout_keep_alive=settings.keep_alive_seconds,
         log_level=settings.log_level.lower(),
         # Leave logging to configure_logging: uvicorn's records go through the JSON handler.
         log_config=None,

@@ -4,8 +4,13 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 import httpx
+
+LOGIN_ATTEMPTS_BOUND = 200
+"""More failed logins than any per-client limit allows: a client still let in after this many
+is not being counted at all."""
 
 
 def environment(**settings: str) -> dict[str, str]:
@@ -33,3 +38,57 @@ def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 
             pass
         time.sleep(0.2)
     raise AssertionError("the server never became ready")
+
+
+def client_at(address: str) -> httpx.Client:
+    """A client whose connections come from ``address``: every 127.x.y.z is this machine, so
+    each stands for a different computer."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+def fail_logins_until_refused(
+    client: httpx.Client, base_url: str, claimed_address: Callable[[int], str]
+) -> list[int]:
+    """Failed logins, each for a new unknown email and claiming to come from
+    ``claimed_address(n)``, until one is refused (or the bound is reached); their statuses.
+
+    No email is tried twice, so only a per-client count can refuse: a 429 proves that every
+    attempt was counted against one client, whatever the attempts claimed.
+    """
+    statuses = []
+    for n in range(LOGIN_ATTEMPTS_BOUND):
+        form = {"username": f"nobody-{n}@example.com", "password": "not the password"}
+        headers = {"X-Forwarded-For": claimed_address(n)}
+        response = client.post(f"{base_url}/api/v1/auth/token", data=form, headers=headers)
+        statuses.append(response.status_code)
+        if response.status_code != 401:
+            break
+    return statuses
+
+
+def connect(base_url: str) -> socket.socket:
+    """A bare TCP connection to the server, for requests an HTTP client would not send."""
+    host, port = base_url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=30)
+
+
+def stalled_request(base_url: str) -> socket.socket:
+    """A connection whose request headers never finish: the blank line that ends them is
+    missing (``finish_request`` sends it)."""
+    connection = connect(base_url)
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n")
+    return connection
+
+
+def finish_request(connection: socket.socket) -> bytes:
+    """Send the blank line that ends the headers; what comes back until the server closes."""
+    connection.sendall(b"Connection: close\r\n\r\n")
+    return read_until_closed(connection)
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    """Everything received until the other side closes (a 30 s silence fails the test)."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received

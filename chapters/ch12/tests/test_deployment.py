@@ -18,8 +18,20 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from conftest import make_settings
 from factories import PASSWORD, user_payload
-from processes import environment, free_port, wait_until_ready
+from processes import (
+    connect,
+    environment,
+    fail_logins_until_refused,
+    finish_request,
+    free_port,
+    read_until_closed,
+    stalled_request,
+    wait_until_ready,
+)
+
+from neodyme import __main__ as cli
 
 CHAPTER = Path(__file__).resolve().parents[1]
 DOCKERFILE = (CHAPTER / "Dockerfile").read_text()
@@ -156,3 +168,63 @@ def test_prestart_gives_up_on_an_unreachable_database_with_one_line(tmp_path):
         .startswith("error: The database did not answer within 2s")
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory):
+    """``serve`` alone, as a bare uvicorn: idle connections close after 1 s, and forwarded
+    headers are trusted only from a proxy at 10.0.0.5, which is not where the tests connect from."""
+    folder = tmp_path_factory.mktemp("bare")
+    port = free_port()
+    settings = environment(
+        environment="testing",
+        bcrypt_rounds="4",
+        database_url=f"sqlite+aiosqlite:///{folder / 'neodyme.db'}",
+        port=str(port),
+        keep_alive_seconds="1",
+        forwarded_allow_ips="10.0.0.5",
+    )
+    argv = [sys.executable, "-m", "neodyme", "serve"]
+    with (folder / "server.log").open("w") as log:
+        process = subprocess.Popen(argv, cwd=folder, env=settings, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_forwarded_headers_from_an_untrusted_address_are_ignored(bare_server):
+    with httpx.Client(timeout=30) as client:
+        statuses = fail_logins_until_refused(client, bare_server, lambda n: f"198.51.100.{n % 250}")
+
+    # Every failure counted against 127.0.0.1, whatever address each one claimed.
+    assert set(statuses[:-1]) == {401}
+    assert statuses[-1] == 429
+
+
+def test_a_bare_server_closes_idle_connections_but_not_a_stalled_request(bare_server):
+    with stalled_request(bare_server) as stalled, connect(bare_server) as idle:
+        idle.sendall(b"GET /health HTTP/1.1\r\nHost: neodyme\r\n\r\n")
+        answered_then_closed = read_until_closed(idle)  # closed after 1 s of keep-alive
+        answer = finish_request(stalled)  # older than that, and still waiting
+
+    assert answered_then_closed.startswith(b"HTTP/1.1 200 OK")
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_serve_passes_the_proxy_and_keep_alive_settings_to_uvicorn(monkeypatch):
+    options = {}
+    monkeypatch.setattr(cli, "prestart", lambda settings: None)
+    monkeypatch.setattr(cli.signal, "signal", lambda signum, handler: None)
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kwargs: options.update(kwargs))
+    settings = make_settings("sqlite+aiosqlite://").model_copy(
+        update={"keep_alive_seconds": 42, "forwarded_allow_ips": "10.0.0.0/24"}
+    )
+
+    cli.serve(settings)
+
+    assert options["timeout_keep_alive"] == 42
+    assert (options["proxy_headers"], options["forwarded_allow_ips"]) == (True, "10.0.0.0/24")

@@ -1,12 +1,15 @@
 """More than one process: two servers on one database and one Redis, nginx in front of them,
 ``serve --workers``, and the compose file that runs it all."""
 
+import ipaddress
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import crossplane
@@ -14,9 +17,27 @@ import httpx
 import pytest
 import yaml
 from factories import PASSWORD, user_payload
-from processes import environment, free_port, wait_until_ready
+from processes import (
+    client_at,
+    connect,
+    environment,
+    fail_logins_until_refused,
+    finish_request,
+    free_port,
+    read_until_closed,
+    stalled_request,
+    wait_until_ready,
+)
+
+from neodyme.core.config import Settings
 
 CHAPTER = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((CHAPTER / "docker-compose.yml").read_text())
+NGINX_ADDRESS = COMPOSE["services"]["nginx"]["networks"]["default"]["ipv4_address"]
+TRUSTED_IN_COMPOSE = COMPOSE["services"]["app1"]["environment"]["NEODYME_FORWARDED_ALLOW_IPS"]
+TRUSTED_ON_LOOPBACK = TRUSTED_IN_COMPOSE.replace(NGINX_ADDRESS, "127.0.0.1")
+"""The replicas' trusted proxies as compose sets them, with nginx's address there replaced by
+its address here: these tests rebuild the compose topology on this machine's loopback."""
 
 
 def start_server(
@@ -48,9 +69,16 @@ def stop(process: subprocess.Popen) -> int:
 
 @pytest.fixture
 def two_servers(database_url, redis_settings, tmp_path):
-    """Servers A and B: one database, one Redis (under this test's key prefix)."""
+    """Servers A and B: one database, one Redis (under this test's key prefix), trusting
+    forwarded headers from nginx only, as in compose."""
     started = [
-        start_server(tmp_path, name, database_url=database_url, **redis_settings)
+        start_server(
+            tmp_path,
+            name,
+            database_url=database_url,
+            forwarded_allow_ips=TRUSTED_ON_LOOPBACK,
+            **redis_settings,
+        )
         for name in ("a", "b")
     ]
     try:
@@ -116,42 +144,77 @@ def test_failed_logins_are_counted_across_both_processes(two_servers):
 NGINX_CONF = (CHAPTER / "nginx.conf").read_text()
 
 
-def test_nginx_conf_proxies_to_both_replicas_with_the_proxy_headers():
+def nginx_directives(name: str) -> list[list[str]]:
+    """The arguments of every ``name`` directive in the chapter's nginx.conf, in order."""
     [config] = crossplane.parse(str(CHAPTER / "nginx.conf"))["config"]
     assert config["errors"] == []
-    text = str(config["parsed"])
 
-    for expected in ("app1:8000", "app2:8000", "X-Forwarded-For", "X-Forwarded-Proto"):
-        assert expected in text
-    assert "'X-Request-ID', '$request_id_out'" in text
-    assert "proxy_read_timeout" in text
+    def walk(directives: list[dict]) -> Iterator[dict]:
+        for directive in directives:
+            yield directive
+            yield from walk(directive.get("block", []))
+
+    return [d["args"] for d in walk(config["parsed"]) if d["directive"] == name]
 
 
-@pytest.fixture
-def nginx(two_servers, tmp_path):
-    """The chapter's nginx.conf, with the replicas at A and B and nginx on a free port."""
+def test_nginx_conf_proxies_to_both_replicas_with_the_proxy_headers():
+    assert [args for args in nginx_directives("server") if args] == [
+        ["app1:8000", "max_fails=3", "fail_timeout=10s"],
+        ["app2:8000", "max_fails=3", "fail_timeout=10s"],
+    ]
+    headers = dict(args for args in nginx_directives("proxy_set_header"))
+    # Overwritten with the address nginx saw: whatever the client wrote is dropped.
+    assert headers["X-Forwarded-For"] == "$remote_addr"
+    assert headers["X-Forwarded-Proto"] == "$scheme"
+    assert headers["X-Request-ID"] == "$request_id_out"
+    assert nginx_directives("proxy_read_timeout") == [["30s"]]
+
+
+def test_nginx_conf_times_out_stalled_clients_before_the_apps_close_idle_connections():
+    assert nginx_directives("client_header_timeout") == [["10s"]]
+    assert nginx_directives("client_body_timeout") == [["10s"]]
+    # nginx closes an idle connection to an app before the app would.
+    [[idle]] = nginx_directives("keepalive_timeout")
+    assert "NEODYME_KEEP_ALIVE_SECONDS" not in COMPOSE["services"]["app1"]["environment"]
+    assert Settings.model_fields["keep_alive_seconds"].default > int(idle.removesuffix("s"))
+
+
+def start_nginx(upstreams: list[str], tmp_path: Path, conf: str = NGINX_CONF):
+    """nginx with ``conf`` (the chapter's nginx.conf) adapted to this machine: the replicas at
+    ``upstreams``, nginx itself on 127.0.0.1 and a free port. Returns the process and its URL."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         if os.environ.get("NEODYME_REQUIRE_SERVICES") == "1":
             pytest.fail("nginx is not installed (Debian package nginx-light)")
         pytest.skip("nginx is not installed (Debian package nginx-light)")
     port = free_port()
-    a, b = (url.removeprefix("http://") for url in two_servers)
-    config = tmp_path / "nginx.conf"
+    a, b = (url.removeprefix("http://") for url in upstreams)
+    config = tmp_path / f"nginx-{port}.conf"
     config.write_text(
-        NGINX_CONF.replace("app1:8000", a)
+        conf.replace("app1:8000", a)
         .replace("app2:8000", b)
         .replace("listen 80;", f"listen 127.0.0.1:{port};")
         .replace("access_log /dev/stdout;", "access_log off;")
     )
     argv = [binary, "-p", str(tmp_path), "-c", str(config)]
-    pid = f"pid {tmp_path}/nginx.pid;"
+    pid = f"pid {tmp_path}/nginx-{port}.pid;"
     check = subprocess.run([*argv, "-t", "-g", pid], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     process = subprocess.Popen([*argv, "-g", f"daemon off; {pid}"], stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, process)
+    except AssertionError:
+        stop(process)
+        raise
+    return process, url
+
+
+@pytest.fixture
+def nginx(two_servers, tmp_path):
+    """The chapter's nginx.conf in front of servers A and B."""
+    process, url = start_nginx(two_servers, tmp_path)
+    try:
         yield url
     finally:
         stop(process)
@@ -173,6 +236,81 @@ def test_nginx_spreads_requests_over_both_processes(nginx, tmp_path):
 def test_nginx_keeps_the_metrics_off_the_public_side(nginx):
     assert httpx.get(f"{nginx}/metrics").status_code == 404
     assert httpx.get(f"{nginx}/health").status_code == 200
+
+
+def test_through_nginx_a_forged_address_cannot_lock_out_the_client_it_names(nginx):
+    victim = user_payload()
+    assert httpx.post(f"{nginx}/api/v1/users", json=victim, timeout=30).status_code == 201
+    attacker, victims_computer = client_at("127.0.0.2"), client_at("127.0.0.3")
+
+    with attacker:
+        statuses = fail_logins_until_refused(attacker, nginx, lambda n: "127.0.0.3")
+    with victims_computer:
+        form = {"username": victim["email"], "password": PASSWORD}
+        login = victims_computer.post(f"{nginx}/api/v1/auth/token", data=form)
+
+    assert statuses[-1] == 429  # the failures were counted, against the attacker's address
+    assert login.status_code == 200, login.text  # the address the attacker named is not locked
+
+
+def test_through_nginx_failures_count_against_the_client_whatever_address_it_claims(nginx):
+    with client_at("127.0.0.4") as attacker:
+        statuses = fail_logins_until_refused(attacker, nginx, lambda n: f"198.51.100.{n % 250}")
+
+    assert set(statuses[:-1]) == {401}
+    assert statuses[-1] == 429
+
+
+def test_the_compose_setting_ignores_forwarded_headers_from_anyone_but_nginx(
+    database_url, tmp_path
+):
+    # This test connects from 127.0.0.1, which is not nginx's address in compose.
+    process, url = start_server(
+        tmp_path, "compose", database_url=database_url, forwarded_allow_ips=TRUSTED_IN_COMPOSE
+    )
+    try:
+        wait_until_ready(url, process)
+        with httpx.Client(timeout=30) as client:
+            statuses = fail_logins_until_refused(client, url, lambda n: f"198.51.100.{n % 250}")
+    finally:
+        stop(process)
+
+    assert statuses[-1] == 429
+
+
+def stalled_body(base_url: str) -> socket.socket:
+    """A connection whose request body stops after 5 of the 50 bytes it announced."""
+    connection = connect(base_url)
+    connection.sendall(
+        b"POST /api/v1/users HTTP/1.1\r\nHost: neodyme\r\nConnection: close\r\n"
+        b'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"ema'
+    )
+    return connection
+
+
+def test_nginx_closes_stalled_requests_that_a_bare_app_keeps_open(two_servers, tmp_path):
+    # The chapter's nginx.conf with 1 s instead of 10 s for each timeout, to keep the test short.
+    conf = NGINX_CONF.replace("_timeout 10s;", "_timeout 1s;")
+    assert conf.count("_timeout 1s;") == 2
+    process, url = start_nginx(two_servers, tmp_path, conf)
+    try:
+        with (
+            stalled_request(two_servers[0]) as headers_direct,
+            stalled_body(two_servers[1]) as body_direct,
+            stalled_request(url) as headers_through_nginx,
+            stalled_body(url) as body_through_nginx,
+        ):
+            cut = [read_until_closed(headers_through_nginx), read_until_closed(body_through_nginx)]
+            header_answer = finish_request(headers_direct)
+            body_direct.sendall(b"x" * 45)  # the rest of the 50 bytes: not JSON, so a 422
+            body_answer = read_until_closed(body_direct)
+    finally:
+        stop(process)
+
+    assert cut == [b"", b""]  # nginx closed both, without an answer
+    # The apps, reached directly, have no such timeouts: those requests were still waiting.
+    assert header_answer.startswith(b"HTTP/1.1 200 OK")
+    assert body_answer.startswith(b"HTTP/1.1 422")
 
 
 def test_serve_workers_starts_that_many_processes_and_stops_cleanly(database_url, tmp_path):
@@ -205,3 +343,16 @@ def test_compose_runs_two_replicas_behind_nginx_with_redis_and_postgres():
     assert proxy["ports"] == ["8000:80"]
     assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
     assert set(proxy["depends_on"]) == {"app1", "app2"}
+
+
+def test_compose_trusts_forwarded_headers_from_nginx_only():
+    [network] = COMPOSE["networks"]["default"]["ipam"]["config"]
+    nginx_address = ipaddress.ip_address(NGINX_ADDRESS)
+
+    # A fixed address in the subnet, outside the range Docker hands out to other containers.
+    assert nginx_address in ipaddress.ip_network(network["subnet"])
+    assert nginx_address not in ipaddress.ip_network(network["ip_range"])
+    for app in ("app1", "app2"):
+        assert (
+            COMPOSE["services"][app]["environment"]["NEODYME_FORWARDED_ALLOW_IPS"] == NGINX_ADDRESS
+        )

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     graceful_shutdown_seconds: int = Field(
         30, ge=1, description="How long in-flight requests may finish after SIGTERM."
     )
+    keep_alive_seconds: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="How long an idle connection stays open; above the proxy's own (60 s).",
+    )
     database_wait_seconds: int = Field(
         60, ge=0, description="How long start-up waits for the database to accept connections."
     )
