@@ -97,11 +97,12 @@ class AttemptLimiter:
         return None
 
     def forgive(self, key: str) -> None:
-        """Take back the newest attempt counted for ``key``."""
-        if entry := self._attempts.get(key):
-            entry[1].pop()  # acquire() always appended one
-            if not entry[1]:
-                del self._attempts[key]
+        """Take back the newest attempt counted for ``key`` (if it is still in the window)."""
+        attempts = self._recent(key)
+        if attempts:
+            attempts.pop()
+        if not attempts:
+            self._attempts.pop(key, None)
 
     def reset(self, key: str) -> None:
         self._attempts.pop(key, None)
