@@ -8,7 +8,7 @@ import pytest
 
 from neodyme import main
 from neodyme.core import security
-from neodyme.core.rate_limit import AttemptLimiter, Quota, limit_key
+from neodyme.core.rate_limit import AttemptLimiter, Quota, client_of, limit_key
 
 PASSWORD = "correct horse battery"
 
@@ -285,6 +285,19 @@ def test_a_limiter_full_of_lockouts_refuses_new_keys():
     now[0] += 61
     assert limiter.acquire([Quota("c", allowed=1)]) is None
     assert len(limiter) <= 2
+
+
+@pytest.mark.parametrize(
+    ("host", "client"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:db8:1:2::5", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),  # not one /64 for every IPv4 client
+        (None, "-"),
+    ],
+)
+def test_clients_are_counted_by_address_and_ipv6_by_its_64_bit_prefix(host, client):
+    assert client_of(host) == client
 
 
 def test_limiter_keys_have_one_size_whatever_the_client_sent():

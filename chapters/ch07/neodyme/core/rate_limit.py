@@ -50,6 +50,8 @@ def client_of(host: str | None) -> str:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return host or "-"
+    if address.version == 6 and address.ipv4_mapped:  # IPv4, seen by a dual-stack server
+        return str(address.ipv4_mapped)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
