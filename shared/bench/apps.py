@@ -29,9 +29,8 @@ def declares_setting(chapter: Chapter, variable: str) -> bool:
 def chapter_settings(database_url: str, secret_key: str, workers: int) -> dict[str, str]:
     """Production settings, plus the two the benchmark cannot do without.
 
-    One client logs in over and over, so the failed-login limiter (which counts each attempt
-    until its password check succeeds) is raised out of the way; the access token must outlive
-    the run.
+    One client logs in over and over, so the login limits (which count each attempt until its
+    password check succeeds) are raised out of the way; the access token must outlive the run.
     """
     return {
         "NEODYME_ENVIRONMENT": "production",
@@ -44,6 +43,8 @@ def chapter_settings(database_url: str, secret_key: str, workers: int) -> dict[s
         "NEODYME_WORKERS": str(workers),
         "NEODYME_ACCESS_TOKEN_EXPIRE_MINUTES": str(24 * 60),
         "NEODYME_LOGIN_FAILURES_ALLOWED": str(10**9),
+        "NEODYME_LOGIN_FAILURES_PER_ACCOUNT": str(10**9),
+        "NEODYME_LOGIN_FAILURES_PER_CLIENT": str(10**9),
     }
 
 

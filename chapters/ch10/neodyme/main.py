@@ -15,7 +15,7 @@ from neodyme.core.docs import add_offline_docs
 from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
-from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.rate_limit import AttemptLimiter, Limits
 from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, health, todos, users
 
@@ -92,9 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.state.login_limiter = FailedLoginLimiter(
-        settings.login_failures_allowed, settings.login_failure_window_seconds
+    app.state.limits = Limits(
+        guesses_per_account_and_client=settings.login_failures_allowed,
+        guesses_per_account=settings.login_failures_per_account,
+        guesses_per_client=settings.login_failures_per_client,
+        email_claims=settings.email_claims_allowed,
+        window_seconds=settings.login_failure_window_seconds,
     )
+    app.state.limiter = AttemptLimiter(settings.login_failure_window_seconds)
     app.include_router(health.router)
     for router in (auth.router, users.router, todos.router):
         app.include_router(router, prefix=settings.api_prefix)

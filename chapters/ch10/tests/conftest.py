@@ -30,6 +30,7 @@ from factories import PASSWORD, user_payload
 from sqlalchemy import make_url, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from neodyme.__main__ import create_superuser
 from neodyme.core.config import Settings
@@ -176,7 +177,9 @@ def start_app(settings: Settings):
     async def start() -> AsyncIterator[httpx.AsyncClient]:
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            # Served as `uvicorn --proxy-headers` serves it behind a proxy on this machine: a
+            # test may speak for another client by sending `X-Forwarded-For`.
+            transport = httpx.ASGITransport(app=ProxyHeadersMiddleware(app, "127.0.0.1"))
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield client
 
@@ -215,10 +218,11 @@ def sign_up(client):
 
 @pytest.fixture
 def log_in(client):
-    async def log_in(email: str, password: str = PASSWORD) -> httpx.Response:
-        return await client.post(
-            "/api/v1/auth/token", data={"username": email, "password": password}
-        )
+    async def log_in(
+        email: str, password: str = PASSWORD, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        form = {"username": email, "password": password}
+        return await client.post("/api/v1/auth/token", data=form, headers=headers)
 
     return log_in
 

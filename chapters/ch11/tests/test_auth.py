@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from neodyme import main
 from neodyme.core import security
-from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.rate_limit import AttemptLimiter, Quota, client_of, limit_key
 
 PASSWORD = "correct horse battery"
 
@@ -29,6 +30,14 @@ def claims_for(user_id: int, token_type: str = "access", **changes) -> dict:
         "exp": now + timedelta(minutes=5),
     }
     return {key: value for key, value in {**claims, **changes}.items() if value is not None}
+
+
+@pytest.fixture
+def limiter(monkeypatch, settings) -> AttemptLimiter:
+    """The limiter of the app the test starts next (request it before ``client``)."""
+    limiter = AttemptLimiter(settings.login_failure_window_seconds)
+    monkeypatch.setattr(main, "AttemptLimiter", lambda window_seconds: limiter)
+    return limiter
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -106,10 +115,23 @@ async def test_login_needs_username_and_password(client):
     assert response.json()["errors"][0]["loc"] == ["body", "password"]
 
 
-async def test_repeated_failures_for_one_email_are_refused_with_429(sign_up, log_in):
+def at(address: str) -> dict[str, str]:
+    """Headers that make a request come from ``address``, as a proxy in front would say."""
+    return {"X-Forwarded-For": address}
+
+
+async def fail(log_in, email: str, times: int, address: str = "127.0.0.1") -> list[int]:
+    return [
+        (await log_in(email, "a wrong guess", headers=at(address))).status_code
+        for _ in range(times)
+    ]
+
+
+async def test_repeated_failures_for_one_account_from_one_client_are_refused_with_429(
+    sign_up, log_in
+):
     await sign_up("ada@example.com")
-    for _ in range(5):
-        assert (await log_in("ada@example.com", "guess")).status_code == 401
+    assert await fail(log_in, "ada@example.com", 5) == [401] * 5
 
     refused = await log_in("ada@example.com")  # even the right password, for now
 
@@ -118,12 +140,64 @@ async def test_repeated_failures_for_one_email_are_refused_with_429(sign_up, log
     assert 1 <= int(refused.headers["retry-after"]) <= 15 * 60
 
 
-async def test_repeated_failures_from_one_client_are_refused_across_emails(sign_up, log_in):
+async def test_an_attackers_failures_lock_their_own_address_not_the_account(sign_up, log_in):
+    await sign_up("ada@example.com")
+    assert await fail(log_in, "ada@example.com", 5, address="203.0.113.66") == [401] * 5
+
+    assert (await log_in("ada@example.com", headers=at("203.0.113.66"))).status_code == 429
+    assert (await log_in("ada@example.com", headers=at("198.51.100.7"))).status_code == 200
+
+
+async def test_failures_on_other_accounts_do_not_lock_out_users_behind_the_same_address(
+    sign_up, log_in
+):
+    """One address is a whole office behind a NAT, or every developer on 127.0.0.1."""
     await sign_up("grace@example.com")
-    for n in range(5):
-        await log_in(f"guess{n}@example.com", "guess")
+    for n in range(4):
+        assert await fail(log_in, f"colleague{n}@example.com", 5) == [401] * 5
+
+    assert (await log_in("grace@example.com")).status_code == 200
+
+
+async def test_failures_from_one_client_across_many_accounts_are_refused_after_100(sign_up, log_in):
+    await sign_up("grace@example.com")
+    for n in range(100):
+        assert await fail(log_in, f"sprayed{n}@example.com", 1) == [401]
 
     assert (await log_in("grace@example.com")).status_code == 429
+    assert (await log_in("grace@example.com", headers=at("198.51.100.7"))).status_code == 200
+
+
+async def test_guesses_spread_over_many_addresses_lock_the_account_after_20(sign_up, log_in):
+    """The per-account limit: what slows an attacker who has many addresses."""
+    await sign_up("ada@example.com")
+    for n in range(4):
+        assert await fail(log_in, "ada@example.com", 5, address=f"203.0.113.{n + 1}") == [401] * 5
+
+    refused = await log_in("ada@example.com", headers=at("198.51.100.7"))
+
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+
+
+async def test_an_unknown_email_is_limited_like_a_known_one_from_one_client(sign_up, log_in):
+    """Same answers from one address, so the limits do not tell which emails have accounts."""
+    await sign_up("ada@example.com")
+
+    known = await fail(log_in, "ada@example.com", 6)
+    unknown = await fail(log_in, "nobody@example.com", 6)
+
+    assert known == unknown == [401] * 5 + [429]
+
+
+async def test_ipv6_clients_are_counted_by_their_64_bit_prefix(sign_up, log_in):
+    """One machine gets a whole /64: an address per guess must not mean fresh limits."""
+    await sign_up("ada@example.com")
+    for n in range(5):
+        assert await fail(log_in, "ada@example.com", 1, address=f"2001:db8:1:2::{n + 1}") == [401]
+
+    assert (await log_in("ada@example.com", headers=at("2001:db8:1:2::ffff"))).status_code == 429
+    assert (await log_in("ada@example.com", headers=at("2001:db8:1:3::1"))).status_code == 200
 
 
 async def test_parallel_guesses_are_counted_too(sign_up, log_in):
@@ -143,25 +217,197 @@ async def test_successful_logins_are_never_limited(sign_up, log_in):
     assert statuses == [200] * 8
 
 
-def test_the_limiter_forgets_failures_once_the_window_has_passed():
+async def test_a_success_forgives_the_failures_of_its_client(sign_up, log_in):
+    await sign_up("ada@example.com")
+    assert await fail(log_in, "ada@example.com", 4) == [401] * 4
+    assert (await log_in("ada@example.com")).status_code == 200
+
+    assert await fail(log_in, "ada@example.com", 5) == [401] * 5
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("username", "a" * 243 + "@example.com"), ("password", "x" * 257)],
+    ids=["username-of-255", "password-of-257"],
+)
+async def test_oversized_login_fields_are_a_422_before_any_limiter_key(
+    limiter, client, field, value
+):
+    form = {"username": "ada@example.com", "password": PASSWORD, field: value}
+
+    response = await client.post("/api/v1/auth/token", data=form)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+    assert len(limiter) == 0
+
+
+async def test_the_longest_email_address_is_a_plain_401(limiter, client, log_in):
+    response = await log_in("a" * 242 + "@example.com")  # 254 characters
+
+    assert response.status_code == 401
+    assert len(limiter) == 2  # one (email, client) key and one client key, of fixed size
+
+
+@pytest.mark.parametrize("field", ["username", "password", "scope", "client_id", "client_secret"])
+@pytest.mark.parametrize(
+    "character", ["\x00", "\x1f", "\n"], ids=["nul", "unit-separator", "newline"]
+)
+async def test_control_characters_in_any_login_field_are_a_422(client, ada, field, character):
+    """PostgreSQL cannot store a NUL in text: sent to it as a parameter, it was a 500."""
+    form = {"username": "ada@example.com", "password": PASSWORD}
+    form[field] = f"a{character}b@example.com" if field == "username" else f"a{character}b"
+
+    response = await client.post("/api/v1/auth/token", data=form)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_a_full_limiter_forgets_what_blocks_nothing_but_keeps_every_lockout():
+    """Flooding the limiter with new keys must not lift anyone's lockout."""
+    limiter = AttemptLimiter(window_seconds=60, max_keys=10)
+    victim = Quota("victim", allowed=2)
+    assert limiter.acquire([victim]) is None
+    assert limiter.acquire([victim]) is None
+
+    for n in range(1000):
+        limiter.acquire([Quota(f"flood{n}", allowed=2)])
+
+    assert len(limiter) <= 10
+    assert limiter.acquire([victim]) is not None
+
+
+def test_a_limiter_full_of_lockouts_refuses_new_keys():
     now = [1000.0]
-    limiter = FailedLoginLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0])
-    limiter.record_failure("k")
+    limiter = AttemptLimiter(window_seconds=60, max_keys=2, clock=lambda: now[0])
+    for key in ("a", "b"):
+        limiter.acquire([Quota(key, allowed=1)])
+
+    assert limiter.acquire([Quota("c", allowed=1)]) == 60
+    now[0] += 61
+    assert limiter.acquire([Quota("c", allowed=1)]) is None
+    assert len(limiter) <= 2
+
+
+@pytest.mark.parametrize(
+    ("host", "client"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:db8:1:2::5", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),  # not one /64 for every IPv4 client
+        (None, "-"),
+    ],
+)
+def test_clients_are_counted_by_address_and_ipv6_by_its_64_bit_prefix(host, client):
+    assert client_of(host) == client
+
+
+def test_limiter_keys_have_one_size_whatever_the_client_sent():
+    assert len(limit_key("guess", "a" * 100_000, "127.0.0.1")) == len(limit_key("guess", "a", "-"))
+
+
+def test_the_limiter_forgets_attempts_once_the_window_has_passed():
+    now = [1000.0]
+    limiter = AttemptLimiter(window_seconds=60, clock=lambda: now[0])
+    quota = Quota("k", allowed=2)
+    limiter.acquire([quota])
     now[0] += 30
-    limiter.record_failure("k")
+    limiter.acquire([quota])
 
-    assert limiter.retry_after("k") == 30
+    assert limiter.acquire([quota]) == 30
     now[0] += 30
-    assert limiter.retry_after("k") is None
+    assert limiter.acquire([quota]) is None
 
 
-def test_a_success_resets_the_count():
-    limiter = FailedLoginLimiter(max_failures=1, window_seconds=60)
-    limiter.record_failure("k")
+def test_a_reset_forgets_the_count():
+    limiter = AttemptLimiter(window_seconds=60)
+    limiter.acquire([Quota("k", allowed=1)])
 
     limiter.reset("k")
 
-    assert limiter.retry_after("k") is None
+    assert limiter.acquire([Quota("k", allowed=1)]) is None
+
+
+async def test_wrong_current_passwords_count_like_failed_logins(client, ada):
+    body = {"password": "a new password", "current_password": "not my password"}
+    statuses = [
+        (await client.patch("/api/v1/users/me", json=body, headers=ada.headers)).status_code
+        for _ in range(6)
+    ]
+    right = {**body, "current_password": PASSWORD}
+
+    refused = await client.patch("/api/v1/users/me", json=right, headers=ada.headers)
+
+    assert statuses == [403] * 5 + [429]
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    # The same counts as logins: this client cannot log in to the account either, for now.
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 429
+
+
+async def test_wrong_current_passwords_through_the_user_id_are_counted_too(client, ada):
+    url = f"/api/v1/users/{ada.user['id']}"
+    body = {"password": "a new password", "current_password": "not my password"}
+
+    statuses = [
+        (await client.patch(url, json=body, headers=ada.headers)).status_code for _ in range(6)
+    ]
+
+    assert statuses == [403] * 5 + [429]
+
+
+async def test_sign_ups_from_one_client_are_limited_and_each_costs_one_hash(client, monkeypatch):
+    """Taken and new emails count alike and both pay for a hash: a 409 is no faster."""
+    hashes = []
+    real_hash = security._hash
+    monkeypatch.setattr(security, "_hash", lambda *args: hashes.append(1) or real_hash(*args))
+    body = {"full_name": "Someone", "password": PASSWORD}
+    statuses = []
+    for n in range(10):
+        email = "taken@example.com" if n % 2 else f"new{n}@example.com"
+        statuses.append(
+            (await client.post("/api/v1/users", json={**body, "email": email})).status_code
+        )
+
+    refused = await client.post("/api/v1/users", json={**body, "email": "one.more@example.com"})
+    elsewhere = await client.post(
+        "/api/v1/users", json={**body, "email": "one.more@example.com"}, headers=at("198.51.100.7")
+    )
+
+    assert statuses == [201, 201, 201, 409, 201, 409, 201, 409, 201, 409]
+    assert len(hashes) == 11  # ten here, one elsewhere: the refused sign-up hashed nothing
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert elsewhere.status_code == 201
+
+
+async def test_email_changes_are_limited_like_sign_ups(client, ada, grace):
+    """A 409 says the address has an account: probing with email changes is counted."""
+    prober = {**ada.headers, **at("203.0.113.66")}
+    statuses = []
+    for n in range(10):
+        email = "grace@example.com" if n % 2 else f"ada{n}@example.com"
+        response = await client.patch("/api/v1/users/me", json={"email": email}, headers=prober)
+        statuses.append(response.status_code)
+
+    refused = await client.patch(
+        "/api/v1/users/me", json={"email": "a@example.com"}, headers=prober
+    )
+    moved = {**ada.headers, **at("198.51.100.7")}  # the account's count follows it everywhere
+    elsewhere = await client.patch(
+        "/api/v1/users/me", json={"email": "a@example.com"}, headers=moved
+    )
+    renamed = await client.patch("/api/v1/users/me", json={"full_name": "Ada"}, headers=prober)
+
+    assert statuses == [200, 409] * 5
+    assert refused.status_code == elsewhere.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert renamed.status_code == 200  # only email changes are counted
 
 
 async def test_refresh_rotates_the_pair_and_the_old_refresh_token_stops_working(client, ada):

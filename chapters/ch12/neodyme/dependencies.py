@@ -15,7 +15,7 @@ from neodyme.core.config import Settings
 from neodyme.core.context import set_current_user
 from neodyme.core.database import get_session
 from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
-from neodyme.core.rate_limit import FailedLoginLimiter
+from neodyme.core.rate_limit import Attempts, client_of
 from neodyme.core.security import decode_token
 from neodyme.models.user import UserPublic
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -106,8 +106,10 @@ async def get_superuser(user: CurrentUserDep) -> UserPublic:
 SuperuserDep = Annotated[UserPublic, Depends(get_superuser)]
 
 
-async def get_login_limiter(request: Request) -> FailedLoginLimiter:
-    return request.app.state.login_limiter
+async def get_attempts(request: Request) -> Attempts:
+    """This request's client, counted against the app's limits (see ``core.rate_limit``)."""
+    host = request.client.host if request.client else None
+    return Attempts(request.app.state.limiter, request.app.state.limits, client_of(host))
 
 
-LoginLimiterDep = Annotated[FailedLoginLimiter, Depends(get_login_limiter)]
+AttemptsDep = Annotated[Attempts, Depends(get_attempts)]

@@ -25,7 +25,7 @@ from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.observability import RequestObservabilityMiddleware
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.queries import count_queries
-from neodyme.core.rate_limit import FailedLoginLimiter, RedisLoginLimiter
+from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
 from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, health, metrics, todos, users
@@ -73,7 +73,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = SharedRedis(
             settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_seconds
         )
-        app.state.login_limiter = RedisLoginLimiter(redis, fallback=app.state.login_limiter)
+        app.state.limiter = RedisAttemptLimiter(redis, fallback=app.state.limiter)
     try:
         await check_database_is_at_head(engine)
         await prepare_dummy_hash(settings.bcrypt_rounds)
@@ -126,9 +126,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics=app.state.metrics,
         slow_request_ms=settings.slow_request_ms,
     )
-    app.state.login_limiter = FailedLoginLimiter(
-        settings.login_failures_allowed, settings.login_failure_window_seconds
+    app.state.limits = Limits(
+        guesses_per_account_and_client=settings.login_failures_allowed,
+        guesses_per_account=settings.login_failures_per_account,
+        guesses_per_client=settings.login_failures_per_client,
+        email_claims=settings.email_claims_allowed,
+        window_seconds=settings.login_failure_window_seconds,
     )
+    app.state.limiter = AttemptLimiter(settings.login_failure_window_seconds)
     app.include_router(health.router)
     if settings.metrics_enabled:
         app.include_router(metrics.router)

@@ -224,9 +224,16 @@ async def test_an_unreachable_database_is_a_503_problem(settings):
         assert "127.0.0.1" not in body["detail"]
 
 
+def from_client(n: int) -> dict[str, str]:
+    """Fifty clients, not one: a single client may only sign up a few times in a row."""
+    return {"X-Forwarded-For": f"192.0.2.{n + 1}"}
+
+
 async def test_fifty_concurrent_identical_signups_give_one_201_and_49_409s(client):
     """No check-then-insert race: the unique index decides, and the loser gets a clean 409."""
-    responses = await asyncio.gather(*(client.post("/api/v1/users", json=ADA) for _ in range(50)))
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/users", json=ADA, headers=from_client(n)) for n in range(50))
+    )
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 49

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from conftest import make_settings
+from factories import PASSWORD
 from processes import free_port
 from redis import Redis
 
@@ -51,6 +52,47 @@ async def test_failed_logins_are_counted_across_app_instances(start_app, sign_up
             statuses.append((await client.post("/api/v1/auth/token", data=form)).status_code)
 
     assert statuses == [401] * settings.login_failures_allowed + [429]
+
+
+async def test_guesses_spread_over_addresses_and_instances_lock_the_account(
+    start_app, sign_up, settings
+):
+    """The per-account limit, shared through Redis: each address stays under its own limit."""
+    await sign_up("eve@example.com")
+    wrong = {"username": "eve@example.com", "password": "wrong password"}
+    statuses = []
+    async with start_app() as first, start_app() as second:
+        for attempt in range(settings.login_failures_per_account):
+            client = first if attempt % 2 else second
+            address = f"203.0.113.{attempt // settings.login_failures_allowed + 1}"
+            response = await client.post(
+                "/api/v1/auth/token", data=wrong, headers={"X-Forwarded-For": address}
+            )
+            statuses.append(response.status_code)
+        right = {**wrong, "password": PASSWORD}
+        refused = await first.post(
+            "/api/v1/auth/token", data=right, headers={"X-Forwarded-For": "198.51.100.7"}
+        )
+
+    assert statuses == [401] * settings.login_failures_per_account
+    assert refused.status_code == 429
+
+
+async def test_limit_keys_in_redis_are_digests_whatever_the_username(client, redis_settings):
+    """No email in Redis, and no key longer than a digest, however long the username."""
+    prefix = redis_settings["redis_key_prefix"]
+    redis = Redis.from_url(redis_settings["redis_url"])
+    longest = "a" * 242 + "@example.com"  # 254 characters: the longest email address
+    too_long = "a" + longest
+
+    allowed = await client.post("/api/v1/auth/token", data={"username": longest, "password": "x"})
+    refused = await client.post("/api/v1/auth/token", data={"username": too_long, "password": "x"})
+
+    keys = [key.decode() for key in redis.scan_iter(match=f"{prefix}limit:*")]
+    assert (allowed.status_code, refused.status_code) == (401, 422)
+    assert len(keys) == 2  # (email, client) and client: an unknown email has no account key
+    assert all(len(key) <= len(prefix) + 64 and "example" not in key for key in keys)
+    redis.close()
 
 
 class TestWithRedisDown:

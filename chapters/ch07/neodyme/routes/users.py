@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, status
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
 from neodyme.core.problems import problem_responses
 from neodyme.dependencies import (
+    AttemptsDep,
     CurrentUserDep,
     RefreshTokenRepositoryDep,
     SuperuserDep,
@@ -42,10 +43,14 @@ async def get_user_for(actor: User, users: UserRepository, user_id: int) -> User
     "",
     response_model=UserPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 409, 413, 422, 503),
+    responses=problem_responses(400, 409, 413, 422, 429, 503),
 )
-async def create_user(data: UserCreate, users: UserRepositoryDep) -> User:
-    """Sign a user up; the email address must not be taken yet, in any letter case."""
+async def create_user(data: UserCreate, users: UserRepositoryDep, attempts: AttemptsDep) -> User:
+    """Sign a user up; the email address must not be taken yet, in any letter case.
+
+    One client may sign up 10 times in 15 minutes (429 after that), taken addresses included.
+    """
+    attempts.claim_email()
     return await sign_up(users, data)
 
 
@@ -56,16 +61,23 @@ async def read_me(user: CurrentUserDep) -> User:
 
 
 @router.patch(
-    "/me", response_model=UserPublic, responses=problem_responses(400, 401, 403, 409, 413, 422, 503)
+    "/me",
+    response_model=UserPublic,
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
 )
 async def update_me(
     data: UserUpdate,
     user: CurrentUserDep,
     users: UserRepositoryDep,
     refresh_tokens: RefreshTokenRepositoryDep,
+    attempts: AttemptsDep,
 ) -> User:
-    """Change your own account; a new password needs `current_password`."""
-    return await change_user(users, refresh_tokens, user, data, actor=user)
+    """Change your own account; a new password needs `current_password`.
+
+    A wrong `current_password` counts like a failed login, and an email change like a
+    sign-up: repeated, they are refused with 429 for a while.
+    """
+    return await change_user(users, refresh_tokens, user, data, actor=user, attempts=attempts)
 
 
 @router.get(
@@ -92,7 +104,7 @@ async def list_users(
 @router.patch(
     "/{user_id:int}",
     response_model=UserPublic,
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
 )
 async def update_user(
     user_id: UserId,
@@ -100,10 +112,11 @@ async def update_user(
     actor: CurrentUserDep,
     users: UserRepositoryDep,
     refresh_tokens: RefreshTokenRepositoryDep,
+    attempts: AttemptsDep,
 ) -> User:
-    """Change the fields the client sent; the others keep their values."""
+    """Change the fields the client sent; the others keep their values (limits as for /me)."""
     user = await get_user_for(actor, users, user_id)
-    return await change_user(users, refresh_tokens, user, data, actor=actor)
+    return await change_user(users, refresh_tokens, user, data, actor=actor, attempts=attempts)
 
 
 @router.delete(

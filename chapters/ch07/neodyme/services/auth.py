@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
+from neodyme.core.rate_limit import Attempts
 from neodyme.core.security import (
     ACCESS_TOKEN_LIFETIME,
     create_token,
@@ -20,11 +21,18 @@ class AuthService:
         self.users = users
         self.refresh_tokens = refresh_tokens
 
-    async def authenticate(self, email: str, password: str) -> User:
-        """The active user with these credentials; anything else is the same 401."""
+    async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
+        """The active user with these credentials; anything else is the same 401.
+
+        Each call is a password guess, counted by ``attempts`` (429 once over a limit).
+        """
         user = await self.users.get_by_email(email)
         hashed = user.hashed_password if user is not None else None
-        if not await verify_password(password, hashed) or not user.is_active:
+
+        async def check() -> bool:
+            return await verify_password(password, hashed) and user.is_active
+
+        if not await attempts.guess_password(email, user.id if user else None, check):
             raise InvalidCredentialsError
         return user
 

@@ -1,59 +1,186 @@
-"""A failed-login limiter kept in this process's memory.
+"""Limits on what an attacker repeats: password guesses, and asking whether an email is taken.
 
-Each key (an email address, a client address) may fail ``max_failures`` times within a sliding
-``window``; after that it must wait until its oldest failure leaves the window. One process
-only: with several workers each keeps its own counts (chapter 12 moves them to Redis).
+An ``AttemptLimiter`` counts attempts per key in a sliding window; each ``Quota`` pairs a key
+with the attempts it may make. ``Attempts`` builds the keys for one client, the way OWASP's
+Authentication Cheat Sheet describes: a tight limit per (account, client), a looser one per
+account against guessing spread over many addresses, and a much looser one per client, so
+that everyone behind one address (an office, a NAT, 127.0.0.1) is not treated as one account.
+
+One process only: with several workers each keeps its own counts (chapter 12 moves them to
+Redis).
 """
 
+import hashlib
+import ipaddress
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from neodyme.core.exceptions import TooManyRequestsError
 
 
-class FailedLoginLimiter:
+@dataclass(frozen=True)
+class Limits:
+    """How many attempts each key may make within ``window_seconds`` (from the settings)."""
+
+    guesses_per_account_and_client: int
+    guesses_per_account: int
+    guesses_per_client: int
+    email_claims: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    key: str
+    allowed: int
+
+
+def limit_key(kind: str, *parts: str) -> str:
+    """A key of fixed size, whatever the client sent: a digest, never the raw email."""
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def client_of(host: str | None) -> str:
+    """The address a client is counted under: IPv6 by its /64, which one machine gets whole."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return host or "-"
+    if address.version == 6 and address.ipv4_mapped:  # IPv4, seen by a dual-stack server
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+class AttemptLimiter:
+    """Attempts per key in a sliding window, in this process's memory, for at most ``max_keys``.
+
+    When the table is full, expired keys are forgotten first, then keys that block nothing yet.
+    A key that blocks (a lockout) is never forgotten early, so flooding the table with new keys
+    cannot lift one; if every key blocks, new ones are refused until some expire.
+    """
+
     MAX_TRACKED_KEYS = 100_000
 
     def __init__(
         self,
-        max_failures: int,
         window_seconds: float,
+        max_keys: int = MAX_TRACKED_KEYS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.max_failures = max_failures
         self.window_seconds = window_seconds
+        self.max_keys = max_keys
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._attempts: dict[str, tuple[int, deque[float]]] = {}
+        self._next_sweep = 0.0
 
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until ``key`` may try again, or ``None`` if it may try now."""
-        failures = self._recent_failures(key)
-        if len(failures) < self.max_failures:
-            return None
-        return max(1, math.ceil(failures[0] + self.window_seconds - self.clock()))
+    def __len__(self) -> int:
+        return len(self._attempts)
 
-    def record_failure(self, key: str) -> None:
-        if len(self._failures) >= self.MAX_TRACKED_KEYS:
-            self._forget_expired()
-        self._failures.setdefault(key, deque()).append(self.clock())
+    def acquire(self, quotas: list[Quota]) -> int | None:
+        """Count an attempt for every quota's key, or, if one is used up, the seconds to wait.
 
-    def forgive_one(self, key: str) -> None:
-        """Take back the newest failure recorded for ``key`` (it turned out to be a success)."""
-        failures = self._failures.get(key)
-        if failures:
-            failures.pop()
+        The attempt counts before the slow work it guards, so attempts sent in parallel are all
+        counted; ``forgive`` takes it back when it turns out to be harmless.
+        """
+        waits = [wait for quota in quotas if (wait := self._wait(quota)) is not None]
+        if waits:
+            return max(waits)
+        if not self._has_room_for(quotas):
+            return math.ceil(self.window_seconds)
+        now = self.clock()
+        for quota in quotas:
+            self._attempts.setdefault(quota.key, (quota.allowed, deque()))[1].append(now)
+        return None
+
+    def forgive(self, key: str) -> None:
+        """Take back the newest attempt counted for ``key`` (if it is still in the window)."""
+        attempts = self._recent(key)
+        if attempts:
+            attempts.pop()
+        if not attempts:
+            self._attempts.pop(key, None)
 
     def reset(self, key: str) -> None:
-        self._failures.pop(key, None)
+        self._attempts.pop(key, None)
 
-    def _recent_failures(self, key: str) -> deque[float]:
-        failures = self._failures.get(key, deque())
+    def _recent(self, key: str) -> deque[float]:
+        _, attempts = self._attempts.get(key, (0, deque()))
         cutoff = self.clock() - self.window_seconds
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        return failures
+        while attempts and attempts[0] <= cutoff:
+            attempts.popleft()
+        return attempts
 
-    def _forget_expired(self) -> None:
-        for key in list(self._failures):
-            if not self._recent_failures(key):
-                del self._failures[key]
+    def _wait(self, quota: Quota) -> int | None:
+        attempts = self._recent(quota.key)
+        if len(attempts) < quota.allowed:
+            return None
+        return max(1, math.ceil(attempts[0] + self.window_seconds - self.clock()))
+
+    def _has_room_for(self, quotas: list[Quota]) -> bool:
+        """Whether the new keys fit; when full, forget every key that blocks nothing, at most
+        once a second (a full sweep is slow, and a table of lockouts frees nothing)."""
+
+        def fits() -> bool:
+            new_keys = sum(quota.key not in self._attempts for quota in quotas)
+            return len(self._attempts) + new_keys <= self.max_keys
+
+        if fits() or self.clock() < self._next_sweep:
+            return fits()
+        self._next_sweep = self.clock() + 1
+        for key, (allowed, _) in list(self._attempts.items()):
+            if len(self._recent(key)) < allowed:
+                del self._attempts[key]
+        return fits()
+
+
+class Attempts:
+    """One client's attempts at what must stay rare, counted against ``limits``."""
+
+    def __init__(self, limiter: AttemptLimiter, limits: Limits, client: str) -> None:
+        self.limiter = limiter
+        self.limits = limits
+        self.client = client
+
+    def _acquire(self, quotas: list[Quota]) -> None:
+        if (wait := self.limiter.acquire(quotas)) is not None:
+            raise TooManyRequestsError(retry_after=wait)
+
+    async def guess_password(
+        self, email: str, account_id: int | None, check: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Run ``check``, a password check for ``email``, as one guess: 429 over a limit.
+
+        An unknown email is limited per (email, client) and per client, so it answers exactly
+        like a known one from one address; only accounts that exist get a per-account key, so
+        made-up emails cannot fill the limiter with keys. A right guess is taken back.
+        """
+        limits = self.limits
+        pair = Quota(limit_key("guess", email, self.client), limits.guesses_per_account_and_client)
+        quotas = [pair, Quota(limit_key("guess-client", self.client), limits.guesses_per_client)]
+        if account_id is not None:
+            account = limit_key("guess-account", str(account_id))
+            quotas.append(Quota(account, limits.guesses_per_account))
+        self._acquire(quotas)
+        right = await check()
+        if right:
+            self.limiter.reset(pair.key)
+            for quota in quotas[1:]:
+                self.limiter.forgive(quota.key)
+        return right
+
+    def claim_email(self, account_id: int | None = None) -> None:
+        """Count a sign-up, or an account's email change: each tells whether an email is taken.
+
+        Both outcomes count, so a 201 (or 200) and a 409 cost the same and come just as rarely.
+        """
+        allowed = self.limits.email_claims
+        quotas = [Quota(limit_key("claim-client", self.client), allowed)]
+        if account_id is not None:
+            quotas.append(Quota(limit_key("claim-account", str(account_id)), allowed))
+        self._acquire(quotas)

@@ -5,12 +5,11 @@ Token responses carry ``Cache-Control: no-store``: a token must never sit in a c
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Response, status
 
-from neodyme.core.exceptions import TooManyRequestsError
 from neodyme.core.problems import problem_responses
-from neodyme.dependencies import AuthServiceDep, LoginLimiterDep
+from neodyme.dependencies import AttemptsDep, AuthServiceDep
+from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -29,29 +28,16 @@ async def forbid_caching(response: Response) -> None:
     responses=problem_responses(400, 401, 413, 422, 429, 503),
 )
 async def log_in(
-    request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    auth: AuthServiceDep,
-    limiter: LoginLimiterDep,
+    form: Annotated[LoginForm, Form()], auth: AuthServiceDep, attempts: AttemptsDep
 ) -> TokenPair:
     """OAuth2 password flow: a form (`application/x-www-form-urlencoded`, not JSON) with
     `username`, the email address, and `password`.
 
-    Repeated failures for one email, or from one client, are refused with 429 for a while,
-    whether or not the next password is right.
+    Repeated failures are refused with 429 for a while, whether or not the next password is
+    right: 5 for one account from one client, 20 for one account from anywhere, 100 from one
+    client for any accounts, within 15 minutes.
     """
-    email = form.username.strip().lower()
-    keys = [f"email:{email}", f"client:{request.client.host if request.client else '-'}"]
-    waits = [wait for key in keys if (wait := limiter.retry_after(key)) is not None]
-    if waits:
-        raise TooManyRequestsError(retry_after=max(waits))
-    # Count the attempt as a failure before the slow password check, so that guesses sent in
-    # parallel are counted too; a success takes it back.
-    for key in keys:
-        limiter.record_failure(key)
-    user = await auth.authenticate(email, form.password)
-    limiter.reset(keys[0])
-    limiter.forgive_one(keys[1])
+    user = await auth.authenticate(form.username.strip().lower(), form.password, attempts)
     return await auth.issue_tokens(user)
 
 

@@ -1,6 +1,7 @@
 """Signing up and changing accounts: the rules that sit above plain storage."""
 
 from neodyme.core.exceptions import WrongCurrentPasswordError
+from neodyme.core.rate_limit import Attempts
 from neodyme.core.security import hash_password, verify_password
 from neodyme.models.user import User, UserCreate, UserUpdate
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -21,18 +22,27 @@ async def change_user(
     data: UserUpdate,
     actor: User,
     bcrypt_rounds: int,
+    attempts: Attempts,
 ) -> User:
     """Apply a change made by ``actor`` (the user themself, or a superuser).
 
     A new password needs the current one when users change their own, and it logs every
-    other session out: all of the user's refresh tokens are revoked.
+    other session out: all of the user's refresh tokens are revoked. ``attempts`` counts the
+    current password as a password guess, and a new email as a claim (its 409 tells whether
+    the address is taken).
     """
     changes = data.model_dump(
         exclude_unset=True, exclude_none=True, exclude={"password", "current_password"}
     )
+    if changes.get("email", user.email) != user.email:
+        attempts.claim_email(actor.id)
     if data.password is not None:
-        if actor.id == user.id and not await verify_password(
-            data.current_password or "", user.hashed_password, bcrypt_rounds
+        if actor.id == user.id and not await attempts.guess_password(
+            user.email,
+            user.id,
+            lambda: verify_password(
+                data.current_password or "", user.hashed_password, bcrypt_rounds
+            ),
         ):
             raise WrongCurrentPasswordError
         changes["hashed_password"] = await hash_password(data.password, bcrypt_rounds)

@@ -48,8 +48,34 @@ class Settings(BaseSettings):
         None, description="Serve /docs, /redoc and /openapi.json; default: not in production."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    login_failures_allowed: int = Field(5, ge=1)
-    login_failure_window_seconds: int = Field(15 * 60, ge=1)
+    login_failures_allowed: int = Field(
+        5,
+        ge=1,
+        description="Failed logins (and wrong current passwords) for one account from one "
+        "client within the window; the next try is a 429.",
+    )
+    login_failures_per_account: int = Field(
+        20,
+        ge=1,
+        description="Failed logins for one account from any clients within the window: slows "
+        "guessing spread over many addresses (80 an hour, under ASVS's 100). An attacker can "
+        "use it to lock an account out for the window: the price of the limit.",
+    )
+    login_failures_per_client: int = Field(
+        100,
+        ge=1,
+        description="Failed logins from one client for any accounts within the window: loose, "
+        "because one address can be a whole office behind a NAT.",
+    )
+    email_claims_allowed: int = Field(
+        10,
+        ge=1,
+        description="Sign-ups per client, and email changes per client and per account, within "
+        "the window: each 409 tells whether an address has an account.",
+    )
+    login_failure_window_seconds: int = Field(
+        15 * 60, ge=1, description="The window that every limit above counts in."
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1, description="The largest request body accepted; larger is a 413."
     )

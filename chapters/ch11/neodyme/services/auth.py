@@ -4,6 +4,7 @@ from datetime import datetime
 
 from neodyme.core.config import Settings
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
+from neodyme.core.rate_limit import Attempts
 from neodyme.core.security import create_token, decode_token, token_lifetime, verify_password
 from neodyme.models.token import TokenPair
 from neodyme.models.user import User
@@ -19,12 +20,19 @@ class AuthService:
         self.refresh_tokens = refresh_tokens
         self.settings = settings
 
-    async def authenticate(self, email: str, password: str) -> User:
-        """The active user with these credentials; anything else is the same 401."""
+    async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
+        """The active user with these credentials; anything else is the same 401.
+
+        Each call is a password guess, counted by ``attempts`` (429 once over a limit).
+        """
         user = await self.users.get_by_email(email)
         hashed = user.hashed_password if user is not None else None
-        matches = await verify_password(password, hashed, self.settings.bcrypt_rounds)
-        if not matches or not user.is_active:
+
+        async def check() -> bool:
+            matches = await verify_password(password, hashed, self.settings.bcrypt_rounds)
+            return matches and user.is_active
+
+        if not await attempts.guess_password(email, user.id if user else None, check):
             raise InvalidCredentialsError
         return user
 

@@ -1,7 +1,7 @@
 """The process's Redis connection, and what happens while Redis is away.
 
 Redis makes the app faster and lets processes share state, but the database stays the source
-of truth: when Redis does not answer, the cache misses and the login limiter counts in memory.
+of truth: when Redis does not answer, the cache misses and the limiter counts in memory.
 Two things keep an outage cheap. Timeouts are short and nothing is retried, so a request
 waits a fraction of a second at most; and after a failure Redis is left alone for
 ``BACKOFF_SECONDS``, so requests in the meantime do not wait at all.

@@ -5,12 +5,11 @@ Token responses carry ``Cache-Control: no-store``: a token must never sit in a c
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
 
-from neodyme.core.exceptions import TooManyRequestsError
 from neodyme.core.problems import problem_responses
-from neodyme.dependencies import AuthServiceDep, LoginLimiterDep
+from neodyme.dependencies import AttemptsDep, AuthServiceDep
+from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
 from neodyme.services.auth import record_login
 
@@ -31,23 +30,19 @@ async def forbid_caching(response: Response) -> None:
 )
 async def log_in(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     auth: AuthServiceDep,
-    limiter: LoginLimiterDep,
+    attempts: AttemptsDep,
     background: BackgroundTasks,
 ) -> TokenPair:
     """OAuth2 password flow: a form (`application/x-www-form-urlencoded`, not JSON) with
     `username`, the email address, and `password`.
 
-    Repeated failures for one email, or from one client, are refused with 429 for a while,
-    whether or not the next password is right.
+    Repeated failures are refused with 429 for a while, whether or not the next password is
+    right: 5 for one account from one client, 20 for one account from anywhere, 100 from one
+    client for any accounts, within 15 minutes.
     """
-    email = form.username.strip().lower()
-    keys = [f"email:{email}", f"client:{request.client.host if request.client else '-'}"]
-    if (wait := await limiter.acquire(keys)) is not None:
-        raise TooManyRequestsError(retry_after=wait)
-    user = await auth.authenticate(email, form.password)
-    await limiter.succeeded(keys[0], keys[1])
+    user = await auth.authenticate(form.username.strip().lower(), form.password, attempts)
     # Bookkeeping the client does not wait for: it runs once the response has been sent.
     background.add_task(record_login, request.app.state.sessionmaker, user.id)
     return await auth.issue_tokens(user)
