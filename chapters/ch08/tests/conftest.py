@@ -153,9 +153,14 @@ class Account:
 
 @pytest.fixture
 def sign_up(client):
-    async def sign_up(email: str, full_name: str = "Test User", password: str = PASSWORD) -> dict:
+    async def sign_up(
+        email: str,
+        full_name: str = "Test User",
+        password: str = PASSWORD,
+        headers: dict[str, str] | None = None,
+    ) -> dict:
         body = {"email": email, "full_name": full_name, "password": password}
-        response = await client.post("/api/v1/users", json=body)
+        response = await client.post("/api/v1/users", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -175,8 +180,10 @@ def log_in(client):
 
 @pytest.fixture
 def make_account(sign_up, log_in):
-    async def make_account(email: str, full_name: str = "Test User") -> Account:
-        user = await sign_up(email, full_name)
+    async def make_account(
+        email: str, full_name: str = "Test User", headers: dict[str, str] | None = None
+    ) -> Account:
+        user = await sign_up(email, full_name, headers=headers)
         response = await log_in(email)
         assert response.status_code == 200, response.text
         return Account(user, response.json())
