@@ -257,11 +257,12 @@ async def test_user_endpoints_need_a_token(client, path):
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize("user_id", ["0", str(2**31), str(10**30)])
+@pytest.mark.parametrize("user_id", ["0", str(2**31), str(10**30), "9" * 4301])
 async def test_impossible_user_ids_are_rejected_with_422(client, ada, user_id):
     response = await client.get(f"/api/v1/users/{user_id}", headers=ada.headers)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 @pytest.mark.parametrize("user_id", ["-1", "abc"])

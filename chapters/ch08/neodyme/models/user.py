@@ -7,12 +7,12 @@ Each model has one job. ``UserCreate`` and ``UserUpdate`` say what a client may 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, EmailStr, StringConstraints
+from pydantic import AfterValidator, EmailStr, StringConstraints
 from sqlalchemy import Column, false, func, true
 from sqlmodel import Field, SQLModel
 
 from neodyme.core.security import BCRYPT_MAX_BYTES, password_fits_bcrypt
-from neodyme.models.types import UTCDateTime
+from neodyme.models.types import RequestBody, UTCDateTime
 
 Email = Annotated[EmailStr, AfterValidator(str.lower)]
 """A syntactically valid address, lower-cased so that one mailbox is one account."""
@@ -64,24 +64,20 @@ class User(SQLModel, table=True):
     is_superuser: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
-class UserCreate(SQLModel):
+class UserCreate(RequestBody):
     """What a client sends to sign a user up."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Email
     full_name: FullName
     password: Password
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(RequestBody):
     """What a client sends to change a user: only the fields it sends change.
 
     A field sent as ``null`` is treated like a field left out: it keeps its value. Changing
     your own password needs ``current_password`` as well.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
     full_name: FullName | None = None
