@@ -75,8 +75,8 @@ def cursor(created_at: str, row_id: int = 1) -> str:
     ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"],
     ids=["after-9999-in-utc", "before-year-1-in-utc"],
 )
-def test_a_cursor_with_no_instant_in_utc_is_a_400(
-    api: httpx.Client, plan: ChapterPlan, user: tuple[dict, dict], created_at: str
+def test_a_cursor_with_no_instant_in_utc_is_a_documented_400(
+    api: httpx.Client, server: Server, plan: ChapterPlan, user: tuple[dict, dict], created_at: str
 ):
     if plan.number < KEYSET_FROM:
         pytest.skip("keyset cursors come with ch12")
@@ -84,6 +84,8 @@ def test_a_cursor_with_no_instant_in_utc_is_a_400(
     response = api.get("/todos", params={"cursor": cursor(created_at)}, headers=user[1])
 
     assert assert_client_error(response, 400)["code"] == "invalid_cursor"
+    openapi = httpx.get(f"{server.url}/openapi.json", timeout=10).json()
+    assert "400" in openapi["paths"][f"{plan.api_prefix}/todos"]["get"]["responses"]
 
 
 CONTROL_CHARACTERS = {"NUL": "\x00", "escape": "\x1b", "backspace": "\x08"}
