@@ -24,4 +24,10 @@ class HeadMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        # The scope itself, not a copy: the router records the route it picks there, for the
+        # middleware outside this one to read. Once answered, the request is a HEAD again.
+        scope["method"] = "GET"
+        try:
+            await self.app(scope, receive, send_without_body)
+        finally:
+            scope["method"] = "HEAD"
