@@ -8,7 +8,6 @@ import pytest
 
 from shared.verify.battery.schemathesis_hooks import (
     byte_limits,
-    deliverable,
     fit_bytes,
     fit_passwords,
     max_length,
@@ -30,20 +29,6 @@ def operation_with(schemas: dict | None = None, cursor_schema: dict | None = Non
     query = {} if cursor_schema is None else {"cursor": SimpleNamespace(definition=cursor_schema)}
     raw = {"components": {"schemas": schemas or {}}}
     return SimpleNamespace(schema=SimpleNamespace(raw_schema=raw), query=query)
-
-
-@pytest.mark.parametrize(
-    ("address", "expected"),
-    [
-        ("ada@example.com", True),
-        ("ada@mail.example.org", True),
-        ("ada@neodyme.test", False),
-        ("ada@api.LOCALHOST", False),
-        ("ada@invalid", False),
-    ],
-)
-def test_only_deliverable_addresses_are_generated(address, expected):
-    assert deliverable(address) is expected
 
 
 def test_byte_limits_are_found_in_plain_and_optional_properties():

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,6 +130,33 @@ async def test_invalid_signup_is_a_422_naming_the_field_and_stores_nothing(clien
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
     assert await count_users(client) == 0
+
+
+async def email_pattern(client) -> str:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    return schemas["UserCreate"]["properties"]["email"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    "domain", ["mail.test", "MAIL.TEST", "localhost", "x.invalid", "home.local", "in-addr.arpa"]
+)
+async def test_a_special_use_domain_is_refused_as_the_schema_says(client, domain):
+    email = f"ada@{domain}"
+
+    response = await client.post("/users", json={**ADA, "email": email})
+
+    assert response.status_code == 422
+    assert re.search(await email_pattern(client), email) is None
+
+
+@pytest.mark.parametrize("domain", ["example.com", "test.example.org", "localhost.example.net"])
+async def test_an_ordinary_domain_signs_up_as_the_schema_says(client, domain):
+    email = f"ada@{domain}"
+
+    response = await client.post("/users", json={**ADA, "email": email})
+
+    assert response.status_code == 201
+    assert re.search(await email_pattern(client), email) is not None
 
 
 async def test_a_name_of_exactly_100_characters_is_accepted(client):

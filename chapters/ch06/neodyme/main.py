@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
+from neodyme.core.head import HeadMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.routes import users
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         return HealthStatus(status="ok", version=__version__)
 
     add_problem_handlers(app)
+    app.add_middleware(HeadMiddleware)
     app.include_router(users.router)
     return app
 

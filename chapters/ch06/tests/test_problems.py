@@ -9,8 +9,9 @@ from fastapi import Request
 from sqlalchemy import text
 
 from neodyme.core.database import close_session, create_engine, create_sessionmaker
-from neodyme.core.problems import expected_body
+from neodyme.core.problems import MAX_REPORTED_ERRORS, expected_body
 from neodyme.main import create_app
+from neodyme.models.types import MAX_BODY_MEMBERS
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace"}
@@ -41,6 +42,45 @@ async def test_wrong_method_is_a_405_problem_with_allow(client):
 
     assert_problem(response, 405, "method_not_allowed")
     assert "PUT" not in response.headers["allow"]
+
+
+@pytest.mark.parametrize("path", ["/health", "/users", "/users/424242"])
+async def test_head_answers_like_get_without_the_body(client, path):
+    get = await client.get(path)
+
+    head = await client.head(path)
+
+    assert head.status_code == get.status_code
+    assert head.headers == get.headers
+    assert head.content == b""
+
+
+async def test_the_allow_header_of_a_405_lists_only_methods_that_work(client):
+    allow = (await client.put("/users")).headers["allow"]
+
+    for method in allow.split(", "):
+        assert (await client.request(method, "/users", json=ADA)).status_code != 405
+
+
+async def test_an_object_of_thousands_of_unknown_members_is_one_small_422(client):
+    body = {f"key{number}": 1 for number in range(60_000)}
+
+    response = await client.post("/users", json=body)
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert [error["loc"] for error in problem["errors"]] == [["body"]]
+    assert len(response.content) < 2_000
+
+
+async def test_a_422_lists_at_most_a_few_errors_and_says_how_many_there_were(client):
+    body = {f"key{number}": 1 for number in range(MAX_BODY_MEMBERS)}
+
+    response = await client.post("/users", json=body)
+
+    problem = assert_problem(response, 422, "validation_error")
+    assert len(problem["errors"]) == MAX_REPORTED_ERRORS
+    found = MAX_BODY_MEMBERS + len(ADA)  # every unknown member, and the required fields missing
+    assert f"see errors (the first {MAX_REPORTED_ERRORS} of {found})." in problem["detail"]
 
 
 async def test_validation_error_lists_each_field(client):

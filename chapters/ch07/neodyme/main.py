@@ -1,5 +1,6 @@
 """The application factory and the ASGI application that uvicorn serves."""
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,11 +9,12 @@ from pydantic import BaseModel
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
+from neodyme.core.head import HeadMiddleware
 from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.security import prepare_dummy_hash
+from neodyme.core.security import WeakSecretKeyError, check_secret_key, prepare_dummy_hash
 from neodyme.routes import auth, todos, users
 
 DESCRIPTION = """
@@ -73,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the application; tests call this to get a fresh app."""
+    check_secret_key()
     app = FastAPI(
         title="Neodyme",
         version=__version__,
@@ -87,6 +90,7 @@ def create_app() -> FastAPI:
         return HealthStatus(status="ok", version=__version__)
 
     add_problem_handlers(app)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.limits = Limits(
@@ -103,4 +107,8 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+try:
+    app = create_app()
+except WeakSecretKeyError as error:
+    # One clear line instead of a traceback: the server cannot start with this key.
+    sys.exit(f"neodyme: {error}")

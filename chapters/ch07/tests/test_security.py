@@ -1,5 +1,8 @@
 """Password hashing runs off the event loop; token helpers round-trip."""
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -52,3 +55,21 @@ def test_a_token_of_the_other_type_is_refused():
 
     with pytest.raises(InvalidTokenError):
         security.decode_token(token, "access")
+
+
+@pytest.mark.parametrize("key", ["", "short"])
+def test_the_server_refuses_a_short_secret_key_with_one_line(tmp_path, key):
+    environment = {**os.environ, "NEODYME_SECRET_KEY": key}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", "0"],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("neodyme: NEODYME_SECRET_KEY must be at least 32 bytes")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from neodyme import __version__
 from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker
+from neodyme.core.head import HeadMiddleware
 from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HealthStatus(status="ok", version=__version__)
 
     add_problem_handlers(app)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:

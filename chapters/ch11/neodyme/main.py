@@ -12,6 +12,7 @@ from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker
 from neodyme.core.docs import add_offline_docs
 from neodyme.core.error_tracking import configure_error_tracking
+from neodyme.core.head import HeadMiddleware
 from neodyme.core.logging import configure_logging
 from neodyme.core.metrics import Metrics
 from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         add_offline_docs(app)
 
     add_problem_handlers(app)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:

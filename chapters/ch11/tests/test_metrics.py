@@ -44,6 +44,15 @@ async def test_requests_are_counted_by_route_template_not_by_path(client, ada):
     assert {f"/api/v1/todos/{todo['id']}", "/api/v1/todos/999999"}.isdisjoint(routes)
 
 
+async def test_a_head_request_is_counted_as_head_under_its_route(client, ada):
+    todo = (await client.post("/api/v1/todos", json=todo_payload(), headers=ada.headers)).json()
+    await client.head(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
+
+    counts = request_counts(await scrape(client))
+
+    assert counts[("HEAD", "/api/v1/todos/{todo_id}", "200")] == 1
+
+
 async def test_unknown_paths_share_one_label(client):
     for number in range(5):
         await client.get(f"/scanner/probe-{number}")

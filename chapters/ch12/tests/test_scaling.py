@@ -221,6 +221,9 @@ def encoded(raw: bytes) -> str:
         encoded(b'{"created_at": "2030-01-01T00:00:00Z", "id": 0}'),
         encoded(b'{"created_at": "2030-01-01T00:00:00Z", "id": 99999999999}'),
         encoded(b'{"created_at": "2030-01-01T00:00:00Z", "id": 1, "user_id": 2}'),
+        # Valid ISO 8601 instants that have no UTC equivalent within years 1 to 9999.
+        encoded(b'{"created_at": "9999-12-31T23:59:59-14:00", "id": 1}'),
+        encoded(b'{"created_at": "0001-01-01T00:00:00+14:00", "id": 1}'),
     ],
 )
 async def test_a_cursor_the_api_did_not_hand_out_is_a_400(client, ada, cursor):

@@ -130,6 +130,9 @@ async def test_another_users_todo_is_a_404_for_every_operation(client, ada, grac
         ({"title": "   "}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"title": "ok", "description": "x" * 2001}, "description"),
+        ({"title": "Buy\x00milk"}, "title"),
+        ({"title": "ok", "description": "NUL\x00byte"}, "description"),
+        ({"title": "ok", "description": "escape\x1b[2J"}, "description"),
         ({"title": "ok", "completed": "maybe"}, "completed"),
         ({"title": "ok", "completed": 0}, "completed"),  # no 0/1 for booleans
         ({"title": "ok", "user_id": 1}, "user_id"),
@@ -141,6 +144,20 @@ async def test_invalid_todos_are_a_422_and_store_nothing(client, ada, body, fiel
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
     assert (await client.get("/api/v1/todos", headers=ada.headers)).json() == []
+
+
+async def test_a_description_keeps_its_lines_and_tabs(client, ada):
+    todo = await add_todo(client, ada, description="milk\n\teggs\r\n")
+
+    assert todo["description"] == "milk\n\teggs\r\n"
+
+
+@pytest.mark.parametrize("todo_id", ["0", str(2**31), "9" * 4301])
+async def test_impossible_todo_ids_are_a_422(client, ada, todo_id):
+    response = await client.get(f"/api/v1/todos/{todo_id}", headers=ada.headers)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_metacharacters_are_stored_literally(client, ada):

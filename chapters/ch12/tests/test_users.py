@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,6 +77,18 @@ async def test_passwords_too_short_or_over_72_bytes_are_a_422(client, admin, pas
     assert [user["email"] for user in users.json()] == ["admin@example.com"]
 
 
+@pytest.mark.parametrize(
+    "password", ["tab\tinside", "nul\x00inside", "escape\x1binside"], ids=["tab", "nul", "escape"]
+)
+async def test_a_password_with_a_control_character_is_a_422_as_the_login_form_refuses_it(
+    client, password
+):
+    response = await client.post("/api/v1/users", json={**ADA, "password": password})
+
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", "password"]]
+
+
 @pytest.mark.parametrize("email", ["ada@example.com", "ADA@EXAMPLE.COM", "Ada@Example.com"])
 async def test_duplicate_email_in_any_case_is_a_409(client, sign_up, email):
     await sign_up("ada@example.com")
@@ -105,6 +118,33 @@ async def test_invalid_sign_up_is_a_422_naming_the_field(client, body, field):
 
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+
+
+async def email_pattern(client) -> str:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    return schemas["UserCreate"]["properties"]["email"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    "domain", ["mail.test", "MAIL.TEST", "localhost", "x.invalid", "home.local", "in-addr.arpa"]
+)
+async def test_a_special_use_domain_is_refused_as_the_schema_says(client, domain):
+    email = f"ada@{domain}"
+
+    response = await client.post("/api/v1/users", json={**ADA, "email": email})
+
+    assert response.status_code == 422
+    assert re.search(await email_pattern(client), email) is None
+
+
+@pytest.mark.parametrize("domain", ["example.com", "test.example.org", "localhost.example.net"])
+async def test_an_ordinary_domain_signs_up_as_the_schema_says(client, domain):
+    email = f"ada@{domain}"
+
+    response = await client.post("/api/v1/users", json={**ADA, "email": email})
+
+    assert response.status_code == 201
+    assert re.search(await email_pattern(client), email) is not None
 
 
 async def test_me_is_the_signed_in_user(client, ada):
@@ -257,11 +297,12 @@ async def test_user_endpoints_need_a_token(client, path):
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize("user_id", ["0", str(2**31), str(10**30)])
+@pytest.mark.parametrize("user_id", ["0", str(2**31), str(10**30), "9" * 4301])
 async def test_impossible_user_ids_are_rejected_with_422(client, ada, user_id):
     response = await client.get(f"/api/v1/users/{user_id}", headers=ada.headers)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 @pytest.mark.parametrize("user_id", ["-1", "abc"])

@@ -1,9 +1,35 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Types the models share: column types that behave the same on SQLite and PostgreSQL, and
+the base of every body a client sends."""
 
 from datetime import UTC, datetime
+from typing import Any
 
+from pydantic import ConfigDict, model_validator
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+
+MAX_BODY_MEMBERS = 32
+"""Far more members than any body has fields; a JSON object with more is refused whole."""
+
+
+class RequestBody(SQLModel):
+    """A JSON object a client sends: the model's fields only, and not thousands of others.
+
+    ``extra="forbid"`` reports every unknown member, one error each: a 634 KiB object of them
+    made 60,000 errors, a 5.5 MB answer and over half a second of work on the event loop. An
+    object with more than ``MAX_BODY_MEMBERS`` members is refused with one error instead,
+    before any member is looked at (the schema says so too, as ``maxProperties``).
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"maxProperties": MAX_BODY_MEMBERS})
+
+    @model_validator(mode="before")
+    @classmethod
+    def refuse_huge_objects(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) > MAX_BODY_MEMBERS:
+            raise ValueError(f"An object here has at most {MAX_BODY_MEMBERS} members")
+        return data
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -34,9 +34,29 @@ TokenType = Literal["access", "refresh"]
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-it-in-production-0123456789"
 
 
+MIN_SECRET_KEY_BYTES = 32
+"""HS256 signs with SHA-256: a key shorter than its 32-byte output is easier to guess."""
+
+
+class WeakSecretKeyError(Exception):
+    """``NEODYME_SECRET_KEY`` is set, but too short to sign tokens with."""
+
+
 def secret_key() -> str:
     """The signing key from ``NEODYME_SECRET_KEY``; a fixed development key when unset."""
     return os.environ.get("NEODYME_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+
+
+def check_secret_key() -> None:
+    """Refuse a key that is set but short, before the server starts.
+
+    An empty ``NEODYME_SECRET_KEY`` started the server and then made every login a 500.
+    """
+    if len(secret_key().encode()) < MIN_SECRET_KEY_BYTES:
+        raise WeakSecretKeyError(
+            f"NEODYME_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
 
 
 def password_fits_bcrypt(password: str) -> bool:

@@ -51,6 +51,9 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
+MAX_REPORTED_ERRORS = 20
+"""A 422 lists at most this many errors: enough to fix a request by, too few to amplify one."""
+
 PROBLEM_DESCRIPTIONS = {
     400: "The request cannot be carried out as sent, e.g. its body cannot be parsed.",
     401: "No valid bearer token.",
@@ -203,16 +206,18 @@ async def handle_validation_error(request: Request, exc: RequestValidationError)
 
     A body that is missing, or of another kind than the endpoint reads (JSON sent where a form
     is expected, say), is also said in words: "field required" alone does not tell the client
-    what to send.
+    what to send. At most ``MAX_REPORTED_ERRORS`` are listed, and ``detail`` says how many
+    there were: a small request must not buy a huge answer.
     """
+    found = exc.errors()
     errors = [
         {"loc": list(error["loc"]), "message": error["msg"], "type": error["type"]}
-        for error in exc.errors()
+        for error in found[:MAX_REPORTED_ERRORS]
     ]
     detail = "The request is not valid: see errors."
-    if any(wrong_kind_of_body(error) for error in exc.errors()) and (
-        expected := expected_body(request)
-    ):
+    if len(found) > len(errors):
+        detail = f"The request is not valid: see errors (the first {len(errors)} of {len(found)})."
+    if any(wrong_kind_of_body(error) for error in found) and (expected := expected_body(request)):
         detail += f" This endpoint takes {expected}."
     return problem(request, 422, "validation_error", detail, errors=errors)
 

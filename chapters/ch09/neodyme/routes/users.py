@@ -7,6 +7,7 @@ superusers see and change everyone.
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
 from neodyme.core.problems import problem_responses
@@ -26,7 +27,20 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 # PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-# The routes below take "/{user_id:int}": only digits reach them, so /users/me is never taken
+
+
+class DigitsConvertor(StringConvertor):
+    """A path segment of digits, passed on as text for ``UserId`` to parse and bound.
+
+    Starlette's own ``:int`` calls ``int()`` on the segment, and Python refuses to parse more
+    than 4300 digits: a path of 4301 nines was a 500. Left as text, it is a 422 like 2**31.
+    """
+
+    regex = "[0-9]+"
+
+
+register_url_convertor("digits", DigitsConvertor())
+# The routes below take "/{user_id:digits}": only digits reach them, so /users/me is never taken
 # for an id, and DELETE /users/me is a 405 (that path has GET and PATCH), not a 422 about "me".
 
 
@@ -87,7 +101,7 @@ async def update_me(
 
 
 @router.get(
-    "/{user_id:int}",
+    "/{user_id:digits}",
     response_model=UserPublic,
     responses=problem_responses(401, 403, 404, 422, 503),
 )
@@ -108,7 +122,7 @@ async def list_users(
 
 
 @router.patch(
-    "/{user_id:int}",
+    "/{user_id:digits}",
     response_model=UserPublic,
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
 )
@@ -129,7 +143,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id:int}",
+    "/{user_id:digits}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422, 503),
 )

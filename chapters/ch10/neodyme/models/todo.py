@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, StrictBool, StringConstraints
+from pydantic import StrictBool, StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, false, func
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
-from neodyme.models.types import UTCDateTime
+from neodyme.models.types import RequestBody, UTCDateTime
 
 Title = Annotated[
     str,
@@ -16,7 +16,10 @@ Title = Annotated[
         strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
     ),
 ]
-Description = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+Description = Annotated[
+    str, StringConstraints(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")
+]
+"""Up to 2000 characters; lines and tabs are fine, other control characters (C0, C1) are not."""
 
 
 def utc_now() -> datetime:
@@ -63,18 +66,14 @@ class Todo(SQLModel, table=True):
     )
 
 
-class TodoCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TodoCreate(RequestBody):
     title: Title
     description: Description | None = None
     completed: StrictBool = False
 
 
-class TodoUpdate(SQLModel):
+class TodoUpdate(RequestBody):
     """Only the fields sent change; ``null`` keeps a value (send ``""`` to clear a description)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None

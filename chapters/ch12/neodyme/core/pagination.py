@@ -10,9 +10,9 @@ input, and gives no access beyond the caller's own rows: every query is scoped t
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from neodyme.core.exceptions import InvalidCursorError
 
@@ -24,6 +24,15 @@ class Cursor(BaseModel):
 
     created_at: AwareDatetime
     id: int = Field(ge=1, le=2**31 - 1)
+
+    @field_validator("created_at")
+    @classmethod
+    def in_utc(cls, value: datetime) -> datetime:
+        """The instant in UTC, as the database compares it: 9999-12-31T23:59-14:00 has none."""
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("no such instant in UTC") from None
 
 
 def encode_cursor(created_at: datetime, row_id: int) -> str:

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-from neodyme.models.types import UTCDateTime
+from neodyme.models.types import RequestBody, UTCDateTime
 
 
 class RefreshToken(SQLModel, table=True):
@@ -38,7 +37,5 @@ class TokenPair(SQLModel):
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class RefreshRequest(SQLModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefreshRequest(RequestBody):
     refresh_token: str = Field(max_length=2048)

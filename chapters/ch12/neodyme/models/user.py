@@ -7,14 +7,33 @@ Each model has one job. ``UserCreate`` and ``UserUpdate`` say what a client may 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, EmailStr, StringConstraints
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import AfterValidator, EmailStr, StringConstraints
 from sqlalchemy import Column, false, func, true
 from sqlmodel import Field, SQLModel
 
 from neodyme.core.security import BCRYPT_MAX_BYTES, password_fits_bcrypt
-from neodyme.models.types import UTCDateTime
+from neodyme.models.types import RequestBody, UTCDateTime
 
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+
+def any_case(name: str) -> str:
+    """``test`` as the pattern ``[tT][eE][sS][tT]``: JSON Schema has no ignore-case flag."""
+    return "".join(f"[{letter}{letter.upper()}]" for letter in name)
+
+
+# email-validator refuses the domains reserved for special use (RFC 6761: no mail is delivered
+# there), which ``format: email`` allows: the schema says so in words and as a pattern.
+SPECIAL_USE_DOMAINS = ", ".join(f"`.{name}`" for name in SPECIAL_USE_DOMAIN_NAMES)
+NOT_SPECIAL_USE = rf"^(?!.*[@.]({'|'.join(map(any_case, SPECIAL_USE_DOMAIN_NAMES))})$)"
+
+Email = Annotated[
+    EmailStr,
+    AfterValidator(str.lower),
+    Field(
+        description=f"An address that can receive mail: not at {SPECIAL_USE_DOMAINS}.",
+        schema_extra={"json_schema_extra": {"pattern": NOT_SPECIAL_USE}},
+    ),
+]
 """A syntactically valid address, lower-cased so that one mailbox is one account."""
 
 FullName = Annotated[
@@ -34,10 +53,14 @@ def _fits_bcrypt(password: str) -> str:
 
 Password = Annotated[
     str,
-    StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES),
+    # No control characters: the login form refuses them, so such a password could never log in.
+    StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES, pattern=r"^[^\x00-\x1f\x7f]+$"),
     AfterValidator(_fits_bcrypt),
     Field(
-        description="8 to 72 characters, and at most 72 bytes in UTF-8 (bcrypt's limit).",
+        description=(
+            "8 to 72 characters, and at most 72 bytes in UTF-8 (bcrypt's limit); "
+            "no control characters."
+        ),
         # JSON Schema counts characters, not bytes: the byte limit is stated in an extension.
         schema_extra={"json_schema_extra": {"x-max-bytes": BCRYPT_MAX_BYTES}},
     ),
@@ -68,24 +91,20 @@ class User(SQLModel, table=True):
     """Recorded after each successful login's response has been sent."""
 
 
-class UserCreate(SQLModel):
+class UserCreate(RequestBody):
     """What a client sends to sign a user up."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Email
     full_name: FullName
     password: Password
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(RequestBody):
     """What a client sends to change a user: only the fields it sends change.
 
     A field sent as ``null`` is treated like a field left out: it keeps its value. Changing
     your own password needs ``current_password`` as well.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
     full_name: FullName | None = None
