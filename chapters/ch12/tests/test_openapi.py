@@ -65,7 +65,7 @@ async def test_openapi_documents_each_error_as_the_problem_the_app_sends(client)
     schema = (await client.get("/openapi.json")).json()
 
     responses = schema["paths"]["/api/v1/users/me"]["patch"]["responses"]
-    assert set(responses) == {"200", "400", "401", "403", "409", "413", "422", "429", "503"}
+    assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "422", "429", "503"}
     forbidden = responses["403"]["content"]
     assert forbidden == {
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}

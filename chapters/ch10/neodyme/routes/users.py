@@ -80,7 +80,7 @@ async def read_me(user: CurrentUserDep) -> User:
 @router.patch(
     "/me",
     response_model=UserPublic,
-    responses=problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
 )
 async def update_me(
     data: UserUpdate,
