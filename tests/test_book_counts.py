@@ -238,7 +238,7 @@ PROSE_FIGURES = [
         r"the total falls to ([\d.]+) %",
         lambda: printed(
             "ch09",
-            'pytest -q -k "not test_users and not test_todos and not test_auth"',
+            'pytest -q -k "not test_users and not test_todos and not test_auth and not test_races"',
             r"Total coverage: ([\d.]+)%",
         ),
     ),
