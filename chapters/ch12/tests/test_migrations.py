@@ -25,6 +25,16 @@ async def run_on(url: str, function):
     return result
 
 
+async def execute_all(url: str, statements: list[str]) -> None:
+    """Run SQL ``statements`` in one transaction on the database at ``url``."""
+
+    def execute(connection: Connection) -> None:
+        for statement in statements:
+            connection.execute(text(statement))
+
+    await run_on(url, execute)
+
+
 def schema(connection: Connection) -> dict[str, set[str]]:
     """Each application table with its columns."""
     inspector = inspect(connection)
@@ -115,11 +125,7 @@ async def test_rebuilding_the_user_table_keeps_todos_and_tokens(empty_database_u
         " VALUES ('j1', 1, '2030-01-01 00:00:00')",
     ]
 
-    def insert(connection: Connection) -> None:
-        for statement in inserts:
-            connection.execute(text(statement))
-
-    await run_on(empty_database_url, insert)
+    await execute_all(empty_database_url, inserts)
 
     await migrations.upgrade("head")
 
@@ -143,11 +149,7 @@ async def test_tokens_issued_before_0008_become_families_of_their_own(
         " VALUES ('j1', 1, '2030-01-01 00:00:00'), ('j2', 1, '2030-01-01 00:00:00')",
     ]
 
-    def insert(connection: Connection) -> None:
-        for statement in inserts:
-            connection.execute(text(statement))
-
-    await run_on(empty_database_url, insert)
+    await execute_all(empty_database_url, inserts)
 
     await migrations.upgrade("head")
 
