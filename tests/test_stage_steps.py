@@ -1,0 +1,289 @@
+"""Each stage changes only what its lesson needs, and no step between stages is too long to teach.
+
+A stage diff is how an instructor shows a lesson, so every adjacent step is held to a list of
+the files it may add, change or remove, and to a budget of changed lines in the application,
+its tests and its migrations. A fix carried into every later chapter does not move these
+numbers; an edit in one chapter that its neighbours lack does, and fails here until the step
+(or this table) is changed on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from itertools import pairwise
+
+import pytest
+
+from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.stagediff.files import FileChange, diff_files
+from shared.stagediff.tree import read_tree
+
+CHAPTERS = REPOSITORY_ROOT / "chapters"
+COUNTED = ("neodyme/", "tests/", "alembic/")
+"""What a step's size counts: the application, its tests and its migrations."""
+TARGET = 1300
+"""The longest step a chapter should take, in changed lines (added + removed)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one chapter may change relative to the previous one, and how much."""
+
+    paths: tuple[str, ...]
+    """Glob patterns (``fnmatch``) of the files the step may add, change or remove."""
+    budget: int
+    """At most this many changed lines under ``COUNTED``."""
+    over_target: str = ""
+    """Why the budget is above ``TARGET`` for now; empty when it is not."""
+
+
+COMMON = ("README.md", "pyproject.toml")
+
+STEPS: dict[str, Step] = {
+    "ch02": Step(
+        (
+            "neodyme/core/*",
+            "neodyme/main.py",
+            "neodyme/models/*",
+            "tests/conftest.py",
+            "tests/test_openapi.py",
+            "tests/test_users.py",
+        ),
+        budget=340,
+    ),
+    "ch03": Step(
+        (
+            "neodyme/main.py",
+            "neodyme/models/user.py",
+            "neodyme/routes/*",
+            "tests/test_openapi.py",
+            "tests/test_users.py",
+        ),
+        budget=490,
+    ),
+    "ch04": Step(
+        (
+            "alembic.ini",
+            "alembic/*",
+            "neodyme/core/migrations.py",
+            "neodyme/main.py",
+            "neodyme/models/*",
+            "tests/conftest.py",
+            "tests/test_migrations.py",
+            "tests/test_openapi.py",
+            "tests/test_users.py",
+        ),
+        budget=490,
+    ),
+    "ch05": Step(
+        (
+            "neodyme/dependencies.py",
+            "neodyme/repositories/*",
+            "neodyme/routes/users.py",
+            "tests/test_user_repository.py",
+        ),
+        budget=250,
+    ),
+    "ch06": Step(
+        (
+            "neodyme/core/database.py",
+            "neodyme/core/exceptions.py",
+            "neodyme/core/head.py",
+            "neodyme/core/problems.py",
+            "neodyme/main.py",
+            "neodyme/models/types.py",
+            "neodyme/models/user.py",
+            "neodyme/repositories/user.py",
+            "neodyme/routes/users.py",
+            "tests/test_database_outages.py",
+            "tests/test_openapi.py",
+            "tests/test_problems.py",
+            "tests/test_races.py",
+            "tests/test_users.py",
+        ),
+        budget=1150,
+    ),
+    "ch07": Step(
+        (
+            "alembic/env.py",
+            "alembic/versions/*",
+            "neodyme/__main__.py",
+            "neodyme/core/*",
+            "neodyme/dependencies.py",
+            "neodyme/main.py",
+            "neodyme/models/*",
+            "neodyme/repositories/*",
+            "neodyme/routes/*",
+            "neodyme/services/*",
+            "tests/*",
+        ),
+        budget=3500,
+        over_target="todos and services still arrive here; issue 15 moves them into ch05",
+    ),
+    "ch08": Step(
+        (
+            ".env.example",
+            "alembic.ini",
+            "alembic/env.py",
+            "neodyme/__main__.py",
+            "neodyme/core/config.py",
+            "neodyme/core/database.py",
+            "neodyme/core/rate_limit.py",
+            "neodyme/core/security.py",
+            "neodyme/dependencies.py",
+            "neodyme/main.py",
+            "neodyme/routes/users.py",
+            "neodyme/services/*",
+            "tests/*",
+        ),
+        budget=1200,
+    ),
+    "ch09": Step(
+        (
+            "tests/conftest.py",
+            "tests/factories.py",
+            "tests/test_cli.py",
+            "tests/test_database.py",
+            "tests/test_database_outages.py",
+            "tests/test_migrations.py",
+            "tests/test_problems.py",
+            "tests/test_todos.py",
+            "tests/test_user_repository.py",
+        ),
+        budget=400,
+    ),
+    "ch10": Step(
+        (
+            ".dockerignore",
+            ".env.example",
+            "Dockerfile",
+            "docker-compose.yml",
+            "alembic/env.py",
+            "neodyme/__main__.py",
+            "neodyme/core/config.py",
+            "neodyme/core/database.py",
+            "neodyme/core/docs.py",
+            "neodyme/core/exceptions.py",
+            "neodyme/core/migrations.py",
+            "neodyme/main.py",
+            "neodyme/routes/health.py",
+            "tests/conftest.py",
+            "tests/processes.py",
+            "tests/test_cli.py",
+            "tests/test_deployment.py",
+            "tests/test_docs.py",
+            "tests/test_health.py",
+        ),
+        budget=840,
+    ),
+    "ch11": Step(
+        (
+            ".env.example",
+            "neodyme/__main__.py",
+            "neodyme/core/config.py",
+            "neodyme/core/context.py",
+            "neodyme/core/error_tracking.py",
+            "neodyme/core/exceptions.py",
+            "neodyme/core/logging.py",
+            "neodyme/core/metrics.py",
+            "neodyme/core/observability.py",
+            "neodyme/core/problems.py",
+            "neodyme/core/queries.py",
+            "neodyme/dependencies.py",
+            "neodyme/main.py",
+            "neodyme/routes/health.py",
+            "neodyme/routes/metrics.py",
+            "tests/conftest.py",
+            "tests/test_auth.py",
+            "tests/test_deployment.py",
+            "tests/test_error_tracking.py",
+            "tests/test_health.py",
+            "tests/test_logging.py",
+            "tests/test_metrics.py",
+            "tests/test_problems.py",
+            "tests/test_request_id.py",
+            "tests/test_todos.py",
+        ),
+        budget=1260,
+    ),
+    "ch12": Step(
+        (
+            ".env.example",
+            "alembic/versions/*",
+            "docker-compose.yml",
+            "nginx.conf",
+            "neodyme/*",
+            "tests/*",
+        ),
+        budget=2400,
+        over_target=(
+            "ch11's observability is made cheap here; issue 15 moves that into ch11, where"
+            " it is the lesson"
+        ),
+    ),
+}
+
+
+def chapter_names() -> list[str]:
+    return [chapter.name for chapter in discover_chapters(REPOSITORY_ROOT)]
+
+
+def steps() -> list[tuple[str, str]]:
+    return list(pairwise(chapter_names()))
+
+
+def changes(old: str, new: str) -> list[FileChange]:
+    return diff_files(read_tree(CHAPTERS / old), read_tree(CHAPTERS / new)).changes
+
+
+def touched_paths(change: FileChange) -> set[str]:
+    """Both paths of a renamed file, the one path of any other change."""
+    return {side.path for side in (change.old, change.new) if side is not None}
+
+
+def size(step_changes: list[FileChange]) -> int:
+    return sum(
+        change.added + change.removed for change in step_changes if change.path.startswith(COUNTED)
+    )
+
+
+def test_every_step_has_an_entry():
+    assert sorted(STEPS) == [new for _, new in steps()]
+
+
+@pytest.mark.parametrize(("old", "new"), steps(), ids=lambda name: name)
+def test_a_step_changes_only_the_files_of_its_lesson(old, new):
+    allowed = COMMON + STEPS[new].paths
+    strays = sorted(
+        path
+        for change in changes(old, new)
+        for path in touched_paths(change)
+        if not any(fnmatch(path, pattern) for pattern in allowed)
+    )
+    assert strays == [], f"{old} -> {new} changes files outside its lesson"
+
+
+@pytest.mark.parametrize(("old", "new"), steps(), ids=lambda name: name)
+def test_a_step_stays_within_its_budget(old, new):
+    assert size(changes(old, new)) <= STEPS[new].budget
+
+
+def test_budgets_above_the_target_say_why():
+    over = {name: step for name, step in STEPS.items() if step.budget > TARGET}
+    assert all(step.over_target for step in over.values())
+    assert not any(step.over_target for name, step in STEPS.items() if name not in over)
+
+
+def test_the_size_counts_added_and_removed_lines_of_code_tests_and_migrations(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    for stage in (old, new):
+        (stage / "neodyme").mkdir(parents=True)
+    (old / "neodyme" / "app.py").write_text("a = 1\nb = 2\n")
+    (new / "neodyme" / "app.py").write_text("a = 1\nb = 3\nc = 4\n")
+    (new / "README.md").write_text("prose is not counted\n")
+
+    step_changes = diff_files(read_tree(old), read_tree(new)).changes
+
+    assert size(step_changes) == 3  # b = 2 removed; b = 3 and c = 4 added
+    assert {change.path for change in step_changes} == {"neodyme/app.py", "README.md"}
