@@ -122,9 +122,9 @@ def verified_claims(token: str, key: str) -> dict:
     """The claims of a token signed with ``key``; raises ``jwt.InvalidTokenError`` otherwise.
 
     Every authenticated request decodes its bearer token, and a client sends the same token
-    for minutes on end. Checking the signature and parsing the claims took about 0.1 ms of CPU,
-    a fifth of a cached ``GET /users/me``, so a token that passed is remembered (the most
-    recent ``VERIFIED_TOKENS_KEPT`` of them). A token that fails raises, and an exception is
+    for minutes on end. Checking the signature and parsing the claims is a large share of a
+    cached read's work, so a token that passed is remembered (the most recent
+    ``VERIFIED_TOKENS_KEPT`` of them). A token that fails raises, and an exception is
     never remembered. ``decode_token`` checks the expiry at every use, and returns a copy:
     the remembered claims are shared.
     """

@@ -101,8 +101,7 @@ def page_query(by_state: bool, from_cursor: bool) -> Select:
     Why built once: SQLAlchemy compiles a statement's SQL only once and keeps it in a cache,
     but to find it there it computes a key from the statement's whole structure, and a
     statement built afresh for every request pays for that key (and for building itself)
-    every time. Measured in one process, reading a page of 21 rows took 0.67 ms of CPU with
-    the statement built once, 1.2 ms with a new one per request.
+    every time.
     """
     columns = [getattr(Todo, name) for name in TodoPublic.model_fields]
     query = select(*columns).where(Todo.user_id == bindparam("owner_id"))
