@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from neodyme import __version__
 from neodyme.core.config import ConfigurationError, Settings, get_settings
+from neodyme.core.context import route_templates
 from neodyme.core.database import create_engine, create_sessionmaker
 from neodyme.core.docs import add_offline_docs
 from neodyme.core.error_tracking import configure_error_tracking
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(metrics.router)
     for router in (auth.router, users.router, todos.router):
         app.include_router(router, prefix=settings.api_prefix)
+    app.state.route_templates = route_templates(app)
     return app
 
 

@@ -55,3 +55,29 @@ def test_a_token_of_the_other_type_is_refused():
 
     with pytest.raises(InvalidTokenError):
         security.decode_token(token, "access", SETTINGS)
+
+
+def test_a_remembered_token_still_expires(monkeypatch):
+    token, _, expires_at = security.create_token(7, "access", SETTINGS)
+    security.decode_token(token, "access", SETTINGS)  # checked once, and remembered
+
+    monkeypatch.setattr(security.time, "time", lambda: expires_at.timestamp() + 1)
+
+    with pytest.raises(InvalidTokenError):
+        security.decode_token(token, "access", SETTINGS)
+
+
+def test_a_remembered_token_is_refused_under_another_secret_key():
+    token, _, _ = security.create_token(7, "access", SETTINGS)
+    security.decode_token(token, "access", SETTINGS)
+    other = Settings(_env_file=None, environment="testing", secret_key="another secret key " * 4)
+
+    with pytest.raises(InvalidTokenError):
+        security.decode_token(token, "access", other)
+
+
+def test_changing_the_returned_claims_does_not_change_the_remembered_ones():
+    token, _, _ = security.create_token(7, "access", SETTINGS)
+    security.decode_token(token, "access", SETTINGS)["sub"] = "8"
+
+    assert security.decode_token(token, "access", SETTINGS)["sub"] == "7"

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from neodyme import __version__
 from neodyme.core.cache import create_cache
 from neodyme.core.config import ConfigurationError, Settings, get_settings
+from neodyme.core.context import route_templates
 from neodyme.core.database import (
     create_engine,
     create_read_sessionmaker,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(metrics.router)
     for router in (auth.router, users.router, todos.router):
         app.include_router(router, prefix=settings.api_prefix)
+    app.state.route_templates = route_templates(app)
     return app
 
 

@@ -49,13 +49,23 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(DatabasePoolCollector(app_state))
+        # Every request updates two series; ``labels()`` validates and looks its labels up each
+        # time it is called, so each combination's pair is looked up once and kept here.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
         """Count one finished request and its duration."""
         method = method if method in KNOWN_METHODS else "OTHER"
         route = route or UNMATCHED_ROUTE
-        self.requests.labels(method, route, str(status)).inc()
-        self.duration.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        if key not in self._series:
+            self._series[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.duration.labels(method, route),
+            )
+        count, duration = self._series[key]
+        count.inc()
+        duration.observe(seconds)
 
 
 class DatabasePoolCollector(Collector):

@@ -15,7 +15,6 @@ object does not.
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount, Route
@@ -52,32 +51,23 @@ class RequestContext:
             return unrouted_template(self.scope["app"].routes, self.path)
         if route is not self._route:  # worked out once per request, when the router picks
             self._route = route
-            self._route_template = route_template(self.scope["app"], route)
+            templates = self.scope["app"].state.route_templates
+            self._route_template = templates.get(id(route), getattr(route, "path", None))
         return self._route_template
 
 
-_templates: WeakKeyDictionary[Any, dict[int, str]] = WeakKeyDictionary()
-
-
-def route_template(app: Any, route: object) -> str | None:
-    """The full path template of ``route``, one of ``app``'s routes.
+def route_templates(app: Any) -> dict[int, str]:
+    """The full path template of each of ``app``'s routes, by ``id(route)``.
 
     The router puts the route it picked in the ASGI scope, but a route included with a prefix
     (``include_router(router, prefix="/api/v1")``) only knows its own part of the path
     (``/todos/{todo_id}``); FastAPI's ``iter_route_contexts`` has each route's full path.
-    Walking every route for it on every request cost more than the rest of the request's
-    bookkeeping, so the templates of all of an app's routes are listed once, at its first
-    request. They are looked up by ``id(route)``: a route defines ``==``, so it cannot be a
-    dictionary key itself, and its id stays valid as long as the app keeps it. The list goes
-    when the app does.
+    Walking every route on every request would cost more than the rest of the request's
+    bookkeeping, so ``create_app`` lists them once, with its routes all in place. A route
+    defines ``==`` and so cannot be a dictionary key itself; its ``id`` can, and stays valid
+    as long as the app keeps the route.
     """
-    if route is None:
-        return None
-    templates = _templates.get(app)
-    if templates is None:
-        contexts = iter_route_contexts(app.routes)
-        templates = _templates[app] = {id(c.original_route): c.path for c in contexts}
-    return templates.get(id(route), getattr(route, "path", None))
+    return {id(context.original_route): context.path for context in iter_route_contexts(app.routes)}
 
 
 def unrouted_template(routes: list, path: str) -> str | None:
