@@ -1,7 +1,8 @@
 """mkdocs hook: focused listings, the part of a real file the prose is talking about.
 
-A whole file is included as before, ``--8<-- "chapters/ch03/neodyme/main.py"``. To show one
-part of it, name the part after ``::``::
+A whole file is included as before, ``--8<-- "chapters/ch03/neodyme/main.py"`` (with ``hl``
+or ``annotate``, below, this hook includes it). To show one part of it, name the part after
+``::``::
 
     ```python hl="status_code=201" annotate="session.commit()"
     --8<-- "chapters/ch03/neodyme/routes/users.py::create_user"
@@ -42,7 +43,7 @@ from mkdocs.exceptions import PluginError
 from shared.chapters import REPOSITORY_ROOT
 
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+) *(?P<lang>[\w+-]*)(?P<options>.*)$")
-FOCUSED = re.compile(r'^(?P<indent> *)--8<--\s+"(?P<path>[^"]+?)::(?P<names>[^"]+)"\s*$')
+INCLUDE = re.compile(r'^(?P<indent> *)--8<--\s+"(?P<path>[^":]+)(?:::(?P<names>[^"]+))?"\s*$')
 OPTION = re.compile(r"""\b(?P<key>hl|annotate|hl_lines)=(?P<quote>["'])(?P<value>.*?)(?P=quote)""")
 ANNOTATION_ITEM = re.compile(r"^\d+\. ")
 COMMENT = {"python": "#", "toml": "#", "ini": "#", "yaml": "#", "bash": "#"}
@@ -141,6 +142,15 @@ def excerpt(path: str, names: str, root: Path = REPOSITORY_ROOT) -> Excerpt:
     return Excerpt(path, textwrap.dedent("\n".join(shown)).split("\n"), ranges, len(lines))
 
 
+def whole(path: str, root: Path = REPOSITORY_ROOT) -> Excerpt:
+    """All of ``path``: a whole-file listing that highlights or annotates lines."""
+    file = root / path
+    if not file.is_file():
+        raise ListingError(f"a listing includes {path}, which does not exist")
+    lines = file.read_text().splitlines()
+    return Excerpt(path, lines, [(1, len(lines))], len(lines))
+
+
 # --- highlights and annotations ---------------------------------------------------------------
 
 
@@ -207,16 +217,21 @@ def focus_listings(markdown: str, page_name: str = "page", root: Path = REPOSITO
         opening = FENCE.match(lines[i])
         close = i + 2
         body = lines[i + 1] if i + 1 < len(lines) else ""
-        focused = FOCUSED.match(body) if opening else None
+        focused = INCLUDE.match(body) if opening else None
         if not (
-            opening and focused and close < len(lines) and lines[close].strip() == opening["fence"]
+            opening
+            and focused
+            and (focused["names"] or OPTION.search(opening["options"]))
+            and close < len(lines)
+            and lines[close].strip() == opening["fence"]
         ):
             out.append(lines[i])
             i += 1
             continue
         indent, language = opening["indent"], opening["lang"] or "text"
-        where = f"{page_name}, {focused['path']}::{focused['names']}"
-        part = excerpt(focused["path"], focused["names"], root)
+        path, names = focused["path"], focused["names"]
+        where = f"{page_name}, {path}" + (f"::{names}" if names else "")
+        part = excerpt(path, names, root) if names else whole(path, root)
         options = {m["key"]: m["value"] for m in OPTION.finditer(opening["options"])}
         if "hl_lines" in options:
             raise ListingError(f'{where}: mark lines by their text, hl="...", not hl_lines')
@@ -229,7 +244,7 @@ def focus_listings(markdown: str, page_name: str = "page", root: Path = REPOSITO
             numbers = [line_with(part.lines, p, where) for p in split_patterns(options["hl"])]
             header.append(f'hl_lines="{" ".join(map(str, sorted(set(numbers))))}"')
         if "title=" not in rest:
-            header.append(f'title="{focused["path"]}, {part.where()}"')
+            header.append(f'title="{path}, {part.where()}"' if names else f'title="{path}"')
         if rest:
             header.append(rest)
         out.append(" ".join(header))
@@ -240,11 +255,12 @@ def focus_listings(markdown: str, page_name: str = "page", root: Path = REPOSITO
             end = end_of_annotations(lines, i, indent)
             out += lines[i:end]
             i = end
-        out += whole_file_block(focused["path"], language, part.total, indent)
+        if names:
+            out += whole_file_block(path, language, part.total, indent)
     return "\n".join(out)
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
-    if "::" not in markdown:
+    if "--8<--" not in markdown:
         return markdown
     return focus_listings(markdown, page.file.src_uri)

@@ -138,6 +138,15 @@ def test_a_listing_inside_a_tab_keeps_its_indent(root):
     assert '\n    ??? quote "The whole file' in focused
 
 
+def test_a_whole_file_can_be_annotated_too_and_has_nothing_collapsed_under_it(root):
+    markdown = '```ini annotate="script_location"\n--8<-- "app/alembic.ini"\n```\n\n1. Why.\n'
+
+    focused = focus_listings(markdown, root=root)
+
+    assert '```ini title="app/alembic.ini"\n[alembic]\nscript_location = alembic  # (1)!' in focused
+    assert "??? quote" not in focused
+
+
 def test_whole_file_includes_are_left_to_snippets(root):
     markdown = '```python\n--8<-- "app/module.py"\n```\n'
 
