@@ -24,7 +24,8 @@ Highlights and annotations
     listing no longer contains stops the build.
 
 The whole file
-    Under every focused listing, a collapsed block holds the whole file, one click away.
+    Under a focused listing, a collapsed block holds the whole file, one click away (under the
+    last one, when a page shows several parts of one file).
 
 Nothing is added to the chapters' code: no markers for readers to wonder about, nothing in the
 stage diffs. The code shown is read from the file when the book is built, so it cannot drift.
@@ -35,6 +36,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +137,10 @@ def excerpt(path: str, names: str, root: Path = REPOSITORY_ROOT) -> Excerpt:
         if ranges and any(line.strip() for line in lines[ranges[-1][1] : start - 1]):
             indent = lines[start - 1][: len(lines[start - 1]) - len(lines[start - 1].lstrip())]
             shown += ["", f"{indent}# {GAP}", ""]
-        elif ranges:
-            shown += lines[ranges[-1][1] : start - 1]
+        elif ranges:  # only blank lines between: one range
+            shown += lines[ranges[-1][1] : end]
+            ranges[-1] = (ranges[-1][0], end)
+            continue
         shown += lines[start - 1 : end]
         ranges.append((start, end))
     return Excerpt(path, textwrap.dedent("\n".join(shown)).split("\n"), ranges, len(lines))
@@ -211,6 +215,10 @@ def whole_file_block(path: str, language: str, total: int, indent: str) -> list[
 def focus_listings(markdown: str, page_name: str = "page", root: Path = REPOSITORY_ROOT) -> str:
     """The page with every focused listing replaced by its lines (see the module docstring)."""
     lines = markdown.split("\n")
+    # The whole file goes under the last focused listing of it on the page.
+    focused_later = Counter(
+        m["path"] for line in lines if (m := INCLUDE.match(line)) and m["names"]
+    )
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -256,7 +264,9 @@ def focus_listings(markdown: str, page_name: str = "page", root: Path = REPOSITO
             out += lines[i:end]
             i = end
         if names:
-            out += whole_file_block(path, language, part.total, indent)
+            focused_later[path] -= 1
+            if not focused_later[path]:
+                out += whole_file_block(path, language, part.total, indent)
     return "\n".join(out)
 
 

@@ -81,6 +81,13 @@ def test_two_parts_apart_are_one_listing_with_the_gap_shown(root):
     assert part.where() == "lines 5, 14–15 of 26"
 
 
+def test_neighbours_make_one_range(root):
+    part = excerpt("app/module.py", "Service.run,Service.stop", root)
+
+    assert part.ranges == [(21, 26)]
+    assert part.lines[-1] == "    pass"
+
+
 def test_an_ini_section_runs_to_the_next_header(root):
     part = excerpt("app/alembic.ini", "[alembic]", root)
 
@@ -102,6 +109,13 @@ def test_the_listing_gets_the_lines_a_title_and_the_whole_file_below(root):
     assert '??? quote "The whole file: app/module.py (26 lines)"' in markdown
     assert '    --8<-- "app/module.py"' in markdown
     assert "::second" not in markdown
+
+
+def test_several_parts_of_one_file_get_the_whole_file_once_under_the_last(root):
+    markdown = focus_listings(page("", "first") + page("", "second"), root=root)
+
+    assert markdown.count("??? quote") == 1
+    assert markdown.index("def second") < markdown.index("??? quote")
 
 
 def test_highlights_are_found_by_their_text(root):
