@@ -76,11 +76,15 @@ class ListingError(PluginError):
 def python_span(tree: ast.Module, lines: list[str], dotted: str, path: str) -> tuple[int, int]:
     """First and last line of a function, class or assignment, decorators and comments included."""
     scope: list[ast.stmt] = tree.body
-    node = None
+    node, end = None, 0
     for part in dotted.split("."):
-        node = next((n for n in scope if part in defined_names(n)), None)
-        if node is None:
+        index = next((i for i, n in enumerate(scope) if part in defined_names(n)), None)
+        if index is None:
             raise ListingError(f"{path} has no {dotted!r} (looked for {part!r})")
+        node, end = scope[index], scope[index].end_lineno
+        following = scope[index + 1] if index + 1 < len(scope) else None
+        if isinstance(node, ast.Assign | ast.AnnAssign) and is_docstring(following):
+            end = following.end_lineno  # an attribute docstring belongs to its assignment
         scope = getattr(node, "body", [])
     start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
     indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
@@ -89,7 +93,15 @@ def python_span(tree: ast.Module, lines: list[str], dotted: str, path: str) -> t
         if len(above) - len(above.lstrip()) != indent:
             break
         start -= 1
-    return start, node.end_lineno
+    return start, end
+
+
+def is_docstring(node: ast.stmt | None) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def defined_names(node: ast.stmt) -> set[str]:

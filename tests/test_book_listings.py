@@ -14,6 +14,7 @@ MODULE = textwrap.dedent(
     import os
 
     LIMIT = 100
+    """At most this many."""
 
 
     # Read once, at import.
@@ -58,8 +59,8 @@ def test_a_function_comes_with_its_decorator_and_the_comment_above(root):
         "def first(value):",
         "    return value + 1",
     ]
-    assert part.ranges == [(8, 11)]
-    assert part.where() == "lines 8–11 of 26"
+    assert part.ranges == [(9, 12)]
+    assert part.where() == "lines 9–12 of 27"
 
 
 def test_a_method_is_named_through_its_class_and_shown_dedented(root):
@@ -69,22 +70,24 @@ def test_a_method_is_named_through_its_class_and_shown_dedented(root):
 
 
 def test_an_assignment_at_module_level_can_be_named(root):
-    assert excerpt("app/module.py", "LIMIT", root).lines == ["LIMIT = 100"]
+    part = excerpt("app/module.py", "LIMIT", root)
+
+    assert part.lines == ["LIMIT = 100", '"""At most this many."""']
 
 
 def test_two_parts_apart_are_one_listing_with_the_gap_shown(root):
     part = excerpt("app/module.py", "LIMIT,second", root)
 
-    assert part.lines[0] == "LIMIT = 100"
+    assert part.lines[:2] == ["LIMIT = 100", '"""At most this many."""']
     assert "# ..." in part.lines
     assert part.lines[-1] == '    return os.environ["X"]'
-    assert part.where() == "lines 5, 14–15 of 26"
+    assert part.where() == "lines 5–6, 15–16 of 27"
 
 
 def test_neighbours_make_one_range(root):
     part = excerpt("app/module.py", "Service.run,Service.stop", root)
 
-    assert part.ranges == [(21, 26)]
+    assert part.ranges == [(22, 27)]
     assert part.lines[-1] == "    pass"
 
 
@@ -104,9 +107,9 @@ def test_a_name_the_file_does_not_have_stops_the_build(root):
 def test_the_listing_gets_the_lines_a_title_and_the_whole_file_below(root):
     markdown = focus_listings(page("", "second"), root=root)
 
-    assert '```python title="app/module.py, lines 14–15 of 26"' in markdown
+    assert '```python title="app/module.py, lines 15–16 of 27"' in markdown
     assert "def second():\n    return os.environ" in markdown
-    assert '??? quote "The whole file: app/module.py (26 lines)"' in markdown
+    assert '??? quote "The whole file: app/module.py (27 lines)"' in markdown
     assert '    --8<-- "app/module.py"' in markdown
     assert "::second" not in markdown
 
