@@ -62,6 +62,7 @@ def databases_under_test() -> list[str]:
 # The Debian package each program the sessions look for comes in.
 APT_PACKAGES = {
     "chromium": "chromium",
+    "dot": "graphviz",
     "nginx": "nginx-light",
     "sqlite3": "sqlite3",
     "jq": "jq",
@@ -102,7 +103,13 @@ for _chapter in CHAPTERS:
 @session(tags=["quick"])
 def tools(session: nox.Session) -> None:
     """Test the tooling in shared/ and the cross-chapter invariants."""
-    check_programs(session, {"chromium": "renders the book and the stage diff's HTML page"})
+    check_programs(
+        session,
+        {
+            "chromium": "renders the book and the stage diff's HTML page",
+            "dot": "draws the book's figures, which the book's tests build",
+        },
+    )
     session.install("-e", ".[test]", XDIST)
     session.run("pytest", *ON_EVERY_CORE, *session.posargs)
 
@@ -126,6 +133,11 @@ def lint(session: nox.Session) -> None:
 @session(tags=["quick"])
 def docs(session: nox.Session) -> None:
     """Build the book strictly: a broken include or link fails."""
+    if not shutil.which("dot"):
+        session.error(
+            "Graphviz's dot is not installed: it draws the book's figures (docs/figures/*.dot). "
+            f"On Debian or Ubuntu: sudo apt-get install {APT_PACKAGES['dot']}"
+        )
     session.install("-r", "docs/requirements.txt", "-e", ".")
     session.run(
         "mkdocs",

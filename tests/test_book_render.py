@@ -6,11 +6,9 @@ and hands back the resulting DOM and a screenshot. Screenshots are kept in ``sit
 (ignored by git) as evidence of what a reader sees.
 """
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -22,16 +20,8 @@ CHAPTER_LINK = re.compile(r'href="[^"]*chapters/ch(\d\d)/"')
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site_dir],
-        cwd=REPOSITORY_ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        check=True,
-        timeout=600,
-    )
-    return site_dir
+def site(book_site):
+    return book_site
 
 
 def chromium(*arguments: str) -> str:
