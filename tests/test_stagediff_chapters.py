@@ -59,16 +59,26 @@ def test_ch07_to_ch08_adds_pydantic_settings():
     assert ("dependencies", "pydantic-settings") in added
 
 
-def test_ch06_to_ch07_adds_migrations_0003_to_0008():
-    migrations = diff_of("ch06", "ch07").migrations
-
-    added = [
+def added_migrations(old: str, new: str) -> list[str]:
+    return [
         change.revision.revision
-        for change in migrations.changes
+        for change in diff_of(old, new).migrations.changes
         if change.status is MigrationStatus.ADDED
     ]
-    assert added == ["0003", "0004", "0005", "0006", "0007", "0008"]
-    assert (migrations.old_heads, migrations.new_heads) == (["0002"], ["0008"])
+
+
+def test_ch04_to_ch05_adds_the_todo_migration_0003():
+    migrations = diff_of("ch04", "ch05").migrations
+
+    assert added_migrations("ch04", "ch05") == ["0003"]
+    assert (migrations.old_heads, migrations.new_heads) == (["0002"], ["0003"])
+
+
+def test_ch06_to_ch07_adds_migrations_0004_to_0008():
+    migrations = diff_of("ch06", "ch07").migrations
+
+    assert added_migrations("ch06", "ch07") == ["0004", "0005", "0006", "0007", "0008"]
+    assert (migrations.old_heads, migrations.new_heads) == (["0003"], ["0008"])
 
 
 def test_a_stage_compared_with_itself_is_empty():

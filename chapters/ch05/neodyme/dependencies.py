@@ -10,6 +10,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.database import get_session
+from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
@@ -19,4 +20,9 @@ async def get_user_repository(session: SessionDep) -> UserRepository:
     return UserRepository(session)
 
 
+async def get_todo_repository(session: SessionDep) -> TodoRepository:
+    return TodoRepository(session)
+
+
 UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
+TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]

@@ -12,18 +12,20 @@ from starlette.routing import compile_path
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
 from neodyme.core.migrations import check_database_is_at_head
-from neodyme.routes import users
+from neodyme.routes import todos, users
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.
 
 This stage stores users in a database (SQLite by default, PostgreSQL in production),
 validates everything a client sends, and evolves its schema with Alembic migrations.
+Each user keeps a todo list.
 """
 
 TAGS_METADATA = [
     {"name": "health", "description": "Is the service up, and which version is it?"},
     {"name": "users", "description": "Sign users up, read, change and delete them."},
+    {"name": "todos", "description": "Each user's todo list."},
 ]
 
 
@@ -85,6 +87,7 @@ def create_app() -> FastAPI:
         return HealthStatus(status="ok", version=__version__)
 
     app.include_router(users.router)
+    app.include_router(todos.router)
     return app
 
 

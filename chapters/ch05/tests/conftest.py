@@ -112,3 +112,23 @@ async def client(start_app) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client that talks to a fresh app in-process, with its lifespan run."""
     async with start_app() as client:
         yield client
+
+
+@pytest.fixture
+def sign_up(client):
+    async def sign_up(email: str, full_name: str = "Test User") -> dict:
+        response = await client.post("/users", json={"email": email, "full_name": full_name})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return sign_up
+
+
+@pytest.fixture
+async def ada(sign_up) -> dict:
+    return await sign_up("ada@example.com", "Ada Lovelace")
+
+
+@pytest.fixture
+async def grace(sign_up) -> dict:
+    return await sign_up("grace@example.com", "Grace Hopper")

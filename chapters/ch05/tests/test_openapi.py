@@ -15,7 +15,7 @@ async def test_openapi_describes_the_api(client):
 async def test_openapi_documents_the_health_tag_and_response(client):
     schema = (await client.get("/openapi.json")).json()
 
-    assert [tag["name"] for tag in schema["tags"]] == ["health", "users"]
+    assert [tag["name"] for tag in schema["tags"]] == ["health", "users", "todos"]
     operation = schema["paths"]["/health"]["get"]
     assert operation["tags"] == ["health"]
     response_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
@@ -65,6 +65,22 @@ async def test_openapi_documents_the_errors_each_user_route_answers(client):
     assert documented[("delete", "/users/{user_id}")] == {"204", "404", "422"}
     not_found = paths["/users/{user_id}"]["get"]["responses"]["404"]["content"]
     assert not_found["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorMessage"}
+
+
+async def test_openapi_documents_the_errors_each_todo_route_answers(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    documented = {
+        (method, path): set(operation["responses"])
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+    todos, todo = "/users/{user_id}/todos", "/users/{user_id}/todos/{todo_id}"
+    assert documented[("post", todos)] == {"201", "400", "404", "422"}
+    assert documented[("get", todos)] == {"200", "404", "422"}
+    assert documented[("get", todo)] == {"200", "404", "422"}
+    assert documented[("patch", todo)] == {"200", "400", "404", "422"}
+    assert documented[("delete", todo)] == {"204", "404", "422"}
 
 
 async def test_a_wrong_method_is_405_listing_every_method_of_the_path(client):

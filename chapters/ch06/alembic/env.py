@@ -8,8 +8,8 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import neodyme.models.user  # noqa: F401  (registers the user table on SQLModel.metadata)
 from neodyme.core.database import database_url
+from neodyme.models import todo, user  # noqa: F401  (importing a model registers its table)
 
 config = context.config
 if config.config_file_name is not None:

@@ -11,19 +11,21 @@ from neodyme.core.database import create_engine, create_sessionmaker, database_u
 from neodyme.core.head import HeadMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
-from neodyme.routes import users
+from neodyme.routes import todos, users
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.
 
 This stage stores users in a database (SQLite by default, PostgreSQL in production),
 validates everything a client sends, and evolves its schema with Alembic migrations.
+Each user keeps a todo list.
 Every error is an RFC 9457 problem (`application/problem+json`) with a stable `code`.
 """
 
 TAGS_METADATA = [
     {"name": "health", "description": "Is the service up, and which version is it?"},
     {"name": "users", "description": "Sign users up, read, change and delete them."},
+    {"name": "todos", "description": "Each user's todo list."},
 ]
 
 
@@ -68,6 +70,7 @@ def create_app() -> FastAPI:
     add_problem_handlers(app)
     app.add_middleware(HeadMiddleware)
     app.include_router(users.router)
+    app.include_router(todos.router)
     return app
 
 

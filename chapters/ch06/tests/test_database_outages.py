@@ -195,10 +195,13 @@ async def test_an_open_sqlite_read_does_not_block_a_write(sqlite_file, monkeypat
 
 
 async def test_a_hundred_parallel_sqlite_writes_all_succeed(sqlite_file, monkeypatch):
-    users = [{**ADA, "email": f"writer{n}@example.com"} for n in range(100)]
     async with serving(sqlite_file, monkeypatch) as client:
-        responses = await asyncio.gather(*(client.post("/users", json=user) for user in users))
-        stored = (await client.get("/users", params={"limit": 100})).json()
+        user = (await client.post("/users", json=ADA)).json()
+        todos = f"/users/{user['id']}/todos"
+        responses = await asyncio.gather(
+            *(client.post(todos, json={"title": f"todo {n}"}) for n in range(100))
+        )
+        stored = (await client.get(todos, params={"limit": 100})).json()
 
     assert [response.status_code for response in responses] == [201] * 100
     assert len(stored) == 100

@@ -24,38 +24,45 @@ async def run_on(url: str, function):
     return result
 
 
-def user_columns(connection: Connection) -> set[str]:
+def schema(connection: Connection) -> dict[str, set[str]]:
+    """Each application table with its columns."""
     inspector = inspect(connection)
-    if not inspector.has_table("user"):
-        return set()
-    return {column["name"] for column in inspector.get_columns("user")}
+    return {
+        table: {column["name"] for column in inspector.get_columns(table)}
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+USER_0001 = {"id", "email", "full_name"}
+USER_0002 = USER_0001 | {"created_at", "is_active"}
+TODO = {"id", "title", "description", "completed", "user_id", "created_at", "updated_at"}
+
+SCHEMA_AT = {
+    "0003": {"user": USER_0002, "todo": TODO},
+    "0002": {"user": USER_0002},
+    "0001": {"user": USER_0001},
+    "base": {},
+}
 
 
 def schema_differences(connection: Connection) -> list:
     return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
 
 
-async def test_upgrade_downgrade_upgrade_round_trip(database_url, migrations):
+async def test_upgrade_then_downgrade_step_by_step_then_upgrade_again(database_url, migrations):
     await migrations.upgrade("head")
-    assert await run_on(database_url, user_columns) == {
-        "id",
-        "email",
-        "full_name",
-        "created_at",
-        "is_active",
-    }
+    assert await run_on(database_url, schema) == SCHEMA_AT["0003"]
 
-    await migrations.downgrade("0001")
-    assert await run_on(database_url, user_columns) == {"id", "email", "full_name"}
-
-    await migrations.downgrade("base")
-    assert await run_on(database_url, user_columns) == set()
+    for revision, expected in list(SCHEMA_AT.items())[1:]:
+        await migrations.downgrade(revision)
+        assert await run_on(database_url, schema) == expected, revision
 
     await migrations.upgrade("head")
-    assert "is_active" in await run_on(database_url, user_columns)
+    assert await run_on(database_url, schema) == SCHEMA_AT["0003"]
 
 
-async def test_rows_written_at_migration_1_survive_migration_2(database_url, migrations):
+async def test_rows_written_at_migration_1_survive_every_later_migration(database_url, migrations):
     await migrations.upgrade("0001")
     await run_on(
         database_url,
@@ -78,14 +85,21 @@ async def test_rows_written_at_migration_1_survive_migration_2(database_url, mig
     assert created_at is not None
 
 
-async def test_the_unique_email_index_survives_migration_2(database_url, migrations):
+async def test_the_indexes_exist_after_every_migration(database_url, migrations):
     await migrations.upgrade("head")
 
-    indexes = await run_on(database_url, lambda c: inspect(c).get_indexes("user"))
+    def indexes(connection: Connection) -> set[tuple]:
+        inspector = inspect(connection)
+        return {
+            (index["name"], tuple(index["column_names"]), bool(index["unique"]))
+            for table in ("user", "todo")
+            for index in inspector.get_indexes(table)
+        }
 
-    assert [(index["name"], index["column_names"], bool(index["unique"])) for index in indexes] == [
-        ("ix_user_email", ["email"], True)
-    ]
+    assert await run_on(database_url, indexes) == {
+        ("ix_user_email", ("email",), True),
+        ("ix_todo_user_id_created_at", ("user_id", "created_at"), False),
+    }
 
 
 async def test_models_and_migrations_describe_the_same_schema(database_url, migrations):
@@ -95,7 +109,7 @@ async def test_models_and_migrations_describe_the_same_schema(database_url, migr
     assert await run_on(database_url, schema_differences) == []
 
 
-@pytest.mark.parametrize("revision", [None, "0001"])
+@pytest.mark.parametrize("revision", [None, "0001", "0002"])
 async def test_the_app_refuses_a_database_that_is_not_at_head(
     database_url, migrations, monkeypatch, revision
 ):
@@ -121,5 +135,5 @@ def test_uvicorn_stops_with_a_clear_message_on_an_unmigrated_database(tmp_path):
     )
 
     assert result.returncode != 0
-    assert "The database is at revision (none) but this code needs 0002" in result.stderr
+    assert "The database is at revision (none) but this code needs 0003" in result.stderr
     assert "Application startup failed" in result.stderr

@@ -219,11 +219,12 @@ async def test_a_broken_schema_is_a_500_not_a_503(migrated_database_url, monkeyp
     async with app.router.lifespan_context(app):
         engine = create_engine(database_url)
         async with engine.begin() as connection:
-            await connection.execute(text('DROP TABLE "user"'))
+            await connection.execute(text("DROP TABLE todo"))
         await engine.dispose()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            response = await client.post("/users", json=ADA)
+            user = (await client.post("/users", json=ADA)).json()
+            response = await client.get(f"/users/{user['id']}/todos")
 
     assert_problem(response, 500, "internal_error")
 

@@ -47,20 +47,20 @@ def schema(connection: Connection) -> dict[str, set[str]]:
 
 USER_0001 = {"id", "email", "full_name"}
 USER_0002 = USER_0001 | {"created_at", "is_active"}
-USER_0003 = USER_0002 | {"hashed_password", "is_superuser"}
+USER_0004 = USER_0002 | {"hashed_password", "is_superuser"}
 TODO = {"id", "title", "description", "completed", "user_id", "created_at", "updated_at"}
 REFRESH_TOKEN = {"jti", "user_id", "expires_at", "revoked_at"}
 REFRESH_TOKEN_0008 = REFRESH_TOKEN | {"family"}
-USER_0009 = USER_0003 | {"last_login_at"}
+USER_0009 = USER_0004 | {"last_login_at"}
 
 SCHEMA_AT = {
     "0009": {"user": USER_0009, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
-    "0008": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
-    "0007": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
-    "0006": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
-    "0005": {"user": USER_0003, "todo": TODO, "refresh_token": REFRESH_TOKEN},
-    "0004": {"user": USER_0003, "todo": TODO},
-    "0003": {"user": USER_0003},
+    "0008": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
+    "0007": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN},
+    "0006": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN},
+    "0005": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN},
+    "0004": {"user": USER_0004, "todo": TODO},
+    "0003": {"user": USER_0002, "todo": TODO},
     "0002": {"user": USER_0002},
     "0001": {"user": USER_0001},
     "base": {},
@@ -115,17 +115,23 @@ async def test_rows_written_at_migration_1_survive_every_later_migration(
 
 
 async def test_rebuilding_the_user_table_keeps_todos_and_tokens(empty_database_url, migrations):
-    """0006 and 0007 rebuild ``user`` and ``todo`` on SQLite; no row may be lost on the way."""
+    """0004 and 0006 rebuild ``user``, 0007 ``todo`` on SQLite; no row may be lost on the way."""
+    await migrations.upgrade("0003")
+    await execute_all(
+        empty_database_url,
+        [
+            "INSERT INTO \"user\" (email, full_name) VALUES ('ada@example.com', 'Ada')",
+            "INSERT INTO todo (title, completed, user_id) VALUES ('Write notes', false, 1)",
+        ],
+    )
     await migrations.upgrade("0005")
-    inserts = [
-        'INSERT INTO "user" (email, full_name, hashed_password)'
-        " VALUES ('ada@example.com', 'Ada', '!')",
-        "INSERT INTO todo (title, completed, user_id) VALUES ('Write notes', false, 1)",
-        "INSERT INTO refresh_token (jti, user_id, expires_at)"
-        " VALUES ('j1', 1, '2030-01-01 00:00:00')",
-    ]
-
-    await execute_all(empty_database_url, inserts)
+    await execute_all(
+        empty_database_url,
+        [
+            "INSERT INTO refresh_token (jti, user_id, expires_at)"
+            " VALUES ('j1', 1, '2030-01-01 00:00:00')"
+        ],
+    )
 
     await migrations.upgrade("head")
 

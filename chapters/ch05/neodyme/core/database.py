@@ -4,6 +4,7 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import Request
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,7 +21,17 @@ def database_url() -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    return create_async_engine(url)
+    engine = create_async_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", enforce_foreign_keys)
+    return engine
+
+
+def enforce_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless each connection asks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -79,6 +79,7 @@ def create_engine(url: str, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) ->
     engine = create_async_engine(url, connect_args=connect_options(url, connect_timeout))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", share_sqlite_between_writers)
+        event.listen(engine.sync_engine, "connect", enforce_foreign_keys)
     return engine
 
 
@@ -102,6 +103,13 @@ def share_sqlite_between_writers(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+def enforce_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless each connection asks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 

@@ -47,6 +47,11 @@ class UserNotFoundError(NotFoundError):
     default_detail = "User not found"
 
 
+class TodoNotFoundError(NotFoundError):
+    code = "todo_not_found"
+    default_detail = "Todo not found"
+
+
 class EmailTakenError(ConflictError):
     code = "email_taken"
     default_detail = "A user with this email already exists"

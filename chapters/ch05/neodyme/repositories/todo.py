@@ -1,0 +1,46 @@
+"""Data access for todos. Every query is scoped to one owner: there is no "any user's todo"."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from neodyme.models.todo import Todo, TodoCreate
+
+
+class TodoRepository:
+    """Reads and writes one user's todos. Each write is committed before the method returns."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, owner_id: int, todo_id: int) -> Todo | None:
+        """The todo, if it exists and belongs to ``owner_id``; another user's todo is ``None``."""
+        todo = await self.session.get(Todo, todo_id)
+        return todo if todo is not None and todo.user_id == owner_id else None
+
+    async def list(
+        self, owner_id: int, offset: int, limit: int, completed: bool | None = None
+    ) -> Sequence[Todo]:
+        """A page of the owner's todos, newest first."""
+        query = select(Todo).where(Todo.user_id == owner_id)
+        if completed is not None:
+            query = query.where(Todo.completed == completed)
+        query = query.order_by(Todo.created_at.desc(), Todo.id.desc()).offset(offset).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def create(self, owner_id: int, data: TodoCreate) -> Todo:
+        todo = Todo(**data.model_dump(), user_id=owner_id)
+        self.session.add(todo)
+        await self.session.commit()
+        return todo
+
+    async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
+        todo.sqlmodel_update(changes)
+        await self.session.commit()
+        return todo
+
+    async def delete(self, todo: Todo) -> None:
+        await self.session.delete(todo)
+        await self.session.commit()
