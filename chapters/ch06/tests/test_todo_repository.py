@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.database import create_engine, create_sessionmaker
+from neodyme.core.exceptions import UserNotFoundError
 from neodyme.models.todo import TodoCreate
 from neodyme.models.user import User, UserCreate
 from neodyme.repositories.todo import TodoRepository
@@ -51,6 +52,16 @@ async def test_create_stores_the_todo_for_its_owner_with_defaults(todos, ada):
     )
     assert todo.created_at is not None and todo.created_at.tzinfo is not None
     assert todo.updated_at == todo.created_at
+
+
+async def test_create_for_an_owner_deleted_meanwhile_raises_and_stores_nothing(session, todos, ada):
+    """The route read the owner; another request deleted them before the insert."""
+    await UserRepository(session).delete(ada)
+
+    with pytest.raises(UserNotFoundError):
+        await todos.create(ada.id, TodoCreate(title="Buy milk"))
+
+    assert list(await todos.list(ada.id, offset=0, limit=10)) == []
 
 
 async def test_get_returns_only_the_owners_todo(todos, ada, grace):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.database import create_engine, create_sessionmaker
+from neodyme.core.exceptions import UserNotFoundError
 from neodyme.models.todo import TodoCreate
 from neodyme.models.user import UserCreate
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -133,6 +134,19 @@ async def test_a_todo_is_found_only_through_its_owner(users, todos):
     assert await todos.get(ada.id, todo.id) == todo
     assert await todos.get(grace.id, todo.id) is None
     assert await todos.get(ada.id, todo.id + 1) is None
+
+
+async def test_creating_a_todo_for_an_owner_deleted_meanwhile_raises_and_stores_nothing(
+    users, todos
+):
+    """The request read its user; another request deleted them before the insert."""
+    ada = await users.create(ADA, HASH)
+    await users.delete(ada)
+
+    with pytest.raises(UserNotFoundError):
+        await todos.create(ada.id, TodoCreate(title="Buy milk"))
+
+    assert list(await todos.list(ada.id, offset=0, limit=10)) == []
 
 
 async def test_updating_a_todo_moves_updated_at(users, todos):

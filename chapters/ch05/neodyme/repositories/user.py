@@ -14,6 +14,10 @@ class EmailTakenError(Exception):
     """Another user already has this email address."""
 
 
+class UserNotFoundError(Exception):
+    """No user has this id: there is nobody to read, change or give a todo to."""
+
+
 class UserRepository:
     """Reads and writes users. Each write is committed before the method returns.
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from neodyme.dependencies import TodoRepositoryDep, UserRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
+from neodyme.repositories.user import UserNotFoundError
 from neodyme.routes.users import UNREADABLE_BODY, ErrorMessage, UserId
-from neodyme.services.todos import UserNotFoundError, add_todo_for, list_todos_of
+from neodyme.services.todos import add_todo_for, list_todos_of
 
 router = APIRouter(prefix="/users/{user_id}/todos", tags=["todos"])
 

@@ -9,11 +9,7 @@ from collections.abc import Sequence
 from neodyme.models.todo import Todo, TodoCreate
 from neodyme.models.user import User
 from neodyme.repositories.todo import TodoRepository
-from neodyme.repositories.user import UserRepository
-
-
-class UserNotFoundError(Exception):
-    """No user has this id, so there is no todo list to read or add to."""
+from neodyme.repositories.user import UserNotFoundError, UserRepository
 
 
 async def get_owner(users: UserRepository, owner_id: int) -> User:

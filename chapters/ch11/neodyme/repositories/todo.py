@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from neodyme.core.exceptions import TodoNotFoundError
+from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
 from neodyme.models.todo import Todo, TodoCreate
 
 
@@ -34,9 +35,18 @@ class TodoRepository:
         return (await self.session.scalars(query)).all()
 
     async def create(self, owner_id: int, data: TodoCreate) -> Todo:
+        """Store a new todo; raises ``UserNotFoundError`` if its owner is gone.
+
+        The owner was read before, but another request may delete them before this insert:
+        the foreign key then refuses the row.
+        """
         todo = Todo(**data.model_dump(), user_id=owner_id)
         self.session.add(todo)
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise UserNotFoundError from None
         return todo
 
     async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:

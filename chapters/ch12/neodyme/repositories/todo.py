@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Integer, Row, Select, bindparam, delete, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
 from neodyme.core.cache import Cache
-from neodyme.core.exceptions import TodoNotFoundError
+from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
 from neodyme.core.pagination import Cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic
 
@@ -50,9 +51,18 @@ class TodoRepository:
         return (await self.session.execute(query, parameters)).all()
 
     async def create(self, owner_id: int, data: TodoCreate) -> Todo:
+        """Store a new todo; raises ``UserNotFoundError`` if its owner is gone.
+
+        The owner was read before, but another request may delete them before this insert:
+        the foreign key then refuses the row.
+        """
         todo = Todo(**data.model_dump(), user_id=owner_id)
         self.session.add(todo)
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise UserNotFoundError from None
         await self._invalidate(owner_id)
         return todo
 
