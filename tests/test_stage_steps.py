@@ -94,7 +94,7 @@ STEPS: dict[str, Step] = {
             "tests/test_todos.py",
             "tests/test_user_repository.py",
         ),
-        budget=960,
+        budget=980,
     ),
     "ch06": Step(
         (
@@ -112,6 +112,7 @@ STEPS: dict[str, Step] = {
             "tests/test_problems.py",
             "tests/test_races.py",
             "tests/test_todos.py",
+            "tests/test_todo_repository.py",
             "tests/test_users.py",
         ),
         budget=1280,
@@ -167,7 +168,7 @@ STEPS: dict[str, Step] = {
             "tests/test_todos.py",
             "tests/test_user_repository.py",
         ),
-        budget=500,
+        budget=520,
     ),
     "ch10": Step(
         (
