@@ -12,6 +12,7 @@ import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -112,6 +113,13 @@ def settings(migrated_database_url: str) -> Settings:
     return make_settings(migrated_database_url)
 
 
+def api_url(app: FastAPI) -> str:
+    """Where an in-process client finds ``app``'s resources: under its prefix, so a test asks
+    for "/users". What stays at the server's root takes an absolute URL: "http://test/health".
+    """
+    return f"http://test{app.state.settings.api_prefix}"
+
+
 @pytest.fixture
 def start_app(settings: Settings):
     """Start a fresh app on the test database; a test may start several, one after the other."""
@@ -123,7 +131,7 @@ def start_app(settings: Settings):
             # Served as `uvicorn --proxy-headers` serves it behind a proxy on this machine: a
             # test may speak for another client by sending `X-Forwarded-For`.
             transport = httpx.ASGITransport(app=ProxyHeadersMiddleware(app, "127.0.0.1"))
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
                 yield client
 
     return start
@@ -160,7 +168,7 @@ def sign_up(client):
         headers: dict[str, str] | None = None,
     ) -> dict:
         body = {"email": email, "full_name": full_name, "password": password}
-        response = await client.post("/api/v1/users", json=body, headers=headers)
+        response = await client.post("/users", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -173,7 +181,7 @@ def log_in(client):
         email: str, password: str = PASSWORD, headers: dict[str, str] | None = None
     ) -> httpx.Response:
         form = {"username": email, "password": password}
-        return await client.post("/api/v1/auth/token", data=form, headers=headers)
+        return await client.post("/auth/token", data=form, headers=headers)
 
     return log_in
 

@@ -36,7 +36,7 @@ async def test_create_superuser_makes_a_superuser_who_can_log_in(
     assert "Created superuser root@example.com" in result.stdout
     tokens = (await log_in("root@example.com", "superuser password")).json()
     me = await client.get(
-        "/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        "/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
     assert me.json()["is_superuser"] is True
 

@@ -149,9 +149,9 @@ async def serve(settings: Settings, method: str, path: str, **kwargs) -> httpx.R
 
 
 async def test_the_body_limit_is_a_setting():
-    response = await serve(
-        load_settings(max_body_bytes=64), "POST", "/api/v1/users", content=b"x" * 65
-    )
+    settings = load_settings(max_body_bytes=64)
+
+    response = await serve(settings, "POST", f"{settings.api_prefix}/users", content=b"x" * 65)
 
     assert response.status_code == 413
 
@@ -168,15 +168,13 @@ async def test_docs_are_off_in_production_unless_enabled():
 async def test_cors_allows_only_the_configured_origins():
     settings = load_settings(cors_origins=["https://app.example"])
     preflight = {"access-control-request-method": "POST"}
+    users = f"{settings.api_prefix}/users"
 
     allowed = await serve(
-        settings, "OPTIONS", "/api/v1/users", headers={"origin": "https://app.example", **preflight}
+        settings, "OPTIONS", users, headers={"origin": "https://app.example", **preflight}
     )
     refused = await serve(
-        settings,
-        "OPTIONS",
-        "/api/v1/users",
-        headers={"origin": "https://evil.example", **preflight},
+        settings, "OPTIONS", users, headers={"origin": "https://evil.example", **preflight}
     )
 
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
@@ -197,7 +195,7 @@ async def test_resources_live_under_the_api_prefix_and_health_at_the_root():
 
     assert (await serve(settings, "GET", "/health")).status_code == 200
     assert (await serve(settings, "PUT", "/users/me")).status_code == 404
-    assert (await serve(settings, "PUT", "/api/v1/users/me")).status_code == 405
+    assert (await serve(settings, "PUT", f"{settings.api_prefix}/users/me")).status_code == 405
 
 
 async def test_the_prefix_is_a_setting():

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import make_settings
+from conftest import api_url, make_settings
 from fastapi import Request
 from sqlalchemy import text
 
@@ -35,20 +35,20 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
 
 
 async def test_unknown_route_is_a_404_problem(client):
-    body = assert_problem(await client.get("/no/such/route"), 404, "not_found")
+    body = assert_problem(await client.get("http://test/no/such/route"), 404, "not_found")
 
     assert body["instance"] == "/no/such/route"
     assert body["title"] == "Not Found"
 
 
 async def test_wrong_method_is_a_405_problem_with_allow(client):
-    response = await client.put("/api/v1/users/me")
+    response = await client.put("/users/me")
 
     assert_problem(response, 405, "method_not_allowed")
     assert "PUT" not in response.headers["allow"]
 
 
-@pytest.mark.parametrize("path", ["/health", "/api/v1/users", "/api/v1/users/424242"])
+@pytest.mark.parametrize("path", ["http://test/health", "/users", "/users/424242"])
 async def test_head_answers_like_get_without_the_body(client, path):
     get = await client.get(path)
 
@@ -60,16 +60,16 @@ async def test_head_answers_like_get_without_the_body(client, path):
 
 
 async def test_the_allow_header_of_a_405_lists_only_methods_that_work(client):
-    allow = (await client.put("/api/v1/users")).headers["allow"]
+    allow = (await client.put("/users")).headers["allow"]
 
     for method in allow.split(", "):
-        assert (await client.request(method, "/api/v1/users", json=ADA)).status_code != 405
+        assert (await client.request(method, "/users", json=ADA)).status_code != 405
 
 
 async def test_an_object_of_thousands_of_unknown_members_is_one_small_422(client):
     body = {f"key{number}": 1 for number in range(60_000)}
 
-    response = await client.post("/api/v1/users", json=body)
+    response = await client.post("/users", json=body)
 
     problem = assert_problem(response, 422, "validation_error")
     assert [error["loc"] for error in problem["errors"]] == [["body"]]
@@ -79,7 +79,7 @@ async def test_an_object_of_thousands_of_unknown_members_is_one_small_422(client
 async def test_a_422_lists_at_most_a_few_errors_and_says_how_many_there_were(client):
     body = {f"key{number}": 1 for number in range(MAX_BODY_MEMBERS)}
 
-    response = await client.post("/api/v1/users", json=body)
+    response = await client.post("/users", json=body)
 
     problem = assert_problem(response, 422, "validation_error")
     assert len(problem["errors"]) == MAX_REPORTED_ERRORS
@@ -88,7 +88,7 @@ async def test_a_422_lists_at_most_a_few_errors_and_says_how_many_there_were(cli
 
 
 async def test_validation_error_lists_each_field(client):
-    response = await client.post("/api/v1/users", json={**ADA, "email": "nope", "full_name": ""})
+    response = await client.post("/users", json={**ADA, "email": "nope", "full_name": ""})
 
     body = assert_problem(response, 422, "validation_error")
     assert [(error["loc"], error["type"]) for error in body["errors"]] == [
@@ -103,7 +103,7 @@ async def test_validation_error_lists_each_field(client):
 )
 async def test_malformed_json_is_a_422_problem(client, content):
     response = await client.post(
-        "/api/v1/users", content=content, headers={"content-type": "application/json"}
+        "/users", content=content, headers={"content-type": "application/json"}
     )
 
     assert_problem(response, 422, "validation_error")
@@ -119,7 +119,7 @@ async def test_malformed_json_is_a_422_problem(client, content):
     ids=["no-body", "a-form", "broken-json"],
 )
 async def test_a_body_of_the_wrong_kind_is_a_422_that_says_what_to_send(client, sent):
-    body = assert_problem(await client.post("/api/v1/users", **sent), 422, "validation_error")
+    body = assert_problem(await client.post("/users", **sent), 422, "validation_error")
 
     assert body["detail"].endswith(
         " This endpoint takes a JSON object (application/json)"
@@ -129,7 +129,7 @@ async def test_a_body_of_the_wrong_kind_is_a_422_that_says_what_to_send(client, 
 
 async def test_a_missing_body_with_no_required_field_says_an_object_is_expected(client, ada):
     body = assert_problem(
-        await client.patch("/api/v1/users/me", headers=ada.headers), 422, "validation_error"
+        await client.patch("/users/me", headers=ada.headers), 422, "validation_error"
     )
 
     assert body["detail"].endswith(" This endpoint takes a JSON object (application/json).")
@@ -143,14 +143,14 @@ def test_a_path_the_openapi_document_does_not_describe_expects_no_body():
 
 
 async def test_a_field_error_in_a_good_body_says_only_see_errors(client):
-    response = await client.post("/api/v1/users", json={**ADA, "email": "nope"})
+    response = await client.post("/users", json={**ADA, "email": "nope"})
 
     body = assert_problem(response, 422, "validation_error")
     assert body["detail"] == "The request is not valid: see errors."
 
 
 async def test_query_parameter_errors_are_problems(client, ada):
-    response = await client.get("/api/v1/todos", params={"limit": "many"}, headers=ada.headers)
+    response = await client.get("/todos", params={"limit": "many"}, headers=ada.headers)
 
     body = assert_problem(response, 422, "validation_error")
 
@@ -158,9 +158,9 @@ async def test_query_parameter_errors_are_problems(client, ada):
 
 
 async def test_conflict_is_a_409_problem(client):
-    await client.post("/api/v1/users", json=ADA)
+    await client.post("/users", json=ADA)
 
-    body = assert_problem(await client.post("/api/v1/users", json=ADA), 409, "email_taken")
+    body = assert_problem(await client.post("/users", json=ADA), 409, "email_taken")
 
     assert body["title"] == "Conflict"
 
@@ -180,35 +180,35 @@ async def chunks_of(body: bytes) -> AsyncIterator[bytes]:
 async def test_a_body_over_the_limit_is_a_413_problem_and_stores_nothing(client, settings):
     body = signup_body_of(settings.max_body_bytes + 1)
 
-    response = await client.post("/api/v1/users", content=body, headers=JSON)
+    response = await client.post("/users", content=body, headers=JSON)
 
     problem = assert_problem(response, 413, "content_too_large")
     assert problem["title"] == "Content Too Large"
     assert str(settings.max_body_bytes) in problem["detail"]
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert (await client.post("/api/v1/users", json=ADA)).status_code == 201
+    assert (await client.post("/users", json=ADA)).status_code == 201
 
 
 async def test_a_streamed_body_is_cut_off_at_the_limit(client, settings):
     body = signup_body_of(8 * settings.max_body_bytes)
 
-    response = await client.post("/api/v1/users", content=chunks_of(body), headers=JSON)
+    response = await client.post("/users", content=chunks_of(body), headers=JSON)
 
     assert response.request.headers["transfer-encoding"] == "chunked"
     assert_problem(response, 413, "content_too_large")
-    assert (await client.post("/api/v1/users", json=ADA)).status_code == 201
+    assert (await client.post("/users", json=ADA)).status_code == 201
 
 
 async def test_a_streamed_body_within_the_limit_reaches_the_route(client):
     body = chunks_of(json.dumps(ADA).encode())
 
-    assert (await client.post("/api/v1/users", content=body, headers=JSON)).status_code == 201
+    assert (await client.post("/users", content=body, headers=JSON)).status_code == 201
 
 
 async def test_a_body_of_exactly_the_limit_is_read_and_validated(client, settings):
     body = signup_body_of(settings.max_body_bytes)
 
-    response = await client.post("/api/v1/users", content=body, headers=JSON)
+    response = await client.post("/users", content=body, headers=JSON)
 
     problem = assert_problem(response, 422, "validation_error")
     assert problem["errors"][0]["loc"] == ["body", "full_name"]
@@ -217,7 +217,7 @@ async def test_a_body_of_exactly_the_limit_is_read_and_validated(client, setting
 async def test_an_oversized_login_form_is_a_413_problem(client, settings):
     form = {"username": "ada@example.com", "password": "x" * settings.max_body_bytes}
 
-    response = await client.post("/api/v1/auth/token", data=form)
+    response = await client.post("/auth/token", data=form)
 
     assert_problem(response, 413, "content_too_large")
 
@@ -252,11 +252,9 @@ async def test_an_unreachable_database_is_a_503_problem(settings):
         broken = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/neodyme")
         app.state.sessionmaker = create_sessionmaker(broken)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            read = await client.post(
-                "/api/v1/auth/token", data={"username": "a@b.co", "password": "x"}
-            )
-            write = await client.post("/api/v1/users", json=ADA)
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
+            read = await client.post("/auth/token", data={"username": "a@b.co", "password": "x"})
+            write = await client.post("/users", json=ADA)
         await broken.dispose()
 
     for response in (read, write):
@@ -272,7 +270,7 @@ def from_client(n: int) -> dict[str, str]:
 async def test_fifty_concurrent_identical_signups_give_one_201_and_49_409s(client):
     """No check-then-insert race: the unique index decides, and the loser gets a clean 409."""
     responses = await asyncio.gather(
-        *(client.post("/api/v1/users", json=ADA, headers=from_client(n)) for n in range(50))
+        *(client.post("/users", json=ADA, headers=from_client(n)) for n in range(50))
     )
 
     statuses = sorted(response.status_code for response in responses)
@@ -282,7 +280,7 @@ async def test_fifty_concurrent_identical_signups_give_one_201_and_49_409s(clien
             assert_problem(response, 409, "email_taken")
     assert (
         await client.post(
-            "/api/v1/auth/token", data={"username": ADA["email"], "password": ADA["password"]}
+            "/auth/token", data={"username": ADA["email"], "password": ADA["password"]}
         )
     ).status_code == 200
 
@@ -296,10 +294,10 @@ async def test_a_broken_schema_is_a_500_not_a_503(settings, database_url):
             await connection.execute(text("DROP TABLE refresh_token"))
         await engine.dispose()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            await client.post("/api/v1/users", json=ADA)
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
+            await client.post("/users", json=ADA)
             credentials = {"username": ADA["email"], "password": ADA["password"]}
-            response = await client.post("/api/v1/auth/token", data=credentials)
+            response = await client.post("/auth/token", data=credentials)
 
     assert_problem(response, 500, "internal_error")
 

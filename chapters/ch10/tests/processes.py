@@ -8,6 +8,11 @@ from collections.abc import Callable
 
 import httpx
 
+from neodyme.core.config import Settings
+
+API_PREFIX = Settings.model_fields["api_prefix"].default
+"""Where the servers started here serve the API: ``environment`` sets no other prefix."""
+
 LOGIN_ATTEMPTS_BOUND = 200
 """More failed logins than any per-client limit allows: a client still let in after this many
 is not being counted at all."""
@@ -59,7 +64,7 @@ def fail_logins_until_refused(
     for n in range(LOGIN_ATTEMPTS_BOUND):
         form = {"username": f"nobody-{n}@example.com", "password": "not the password"}
         headers = {"X-Forwarded-For": claimed_address(n)}
-        response = client.post(f"{base_url}/api/v1/auth/token", data=form, headers=headers)
+        response = client.post(f"{base_url}{API_PREFIX}/auth/token", data=form, headers=headers)
         statuses.append(response.status_code)
         if response.status_code != 401:
             break

@@ -64,7 +64,7 @@ async def test_login_takes_the_email_in_any_case(sign_up, log_in):
 
 
 async def test_the_access_token_opens_protected_endpoints(client, ada):
-    response = await client.get("/api/v1/users/me", headers=ada.headers)
+    response = await client.get("/users/me", headers=ada.headers)
 
     assert response.json()["email"] == "ada@example.com"
 
@@ -105,7 +105,7 @@ async def test_passwords_bcrypt_cannot_check_are_a_plain_401_at_login(sign_up, l
 
 
 async def test_login_needs_username_and_password(client):
-    response = await client.post("/api/v1/auth/token", data={"username": "ada@example.com"})
+    response = await client.post("/auth/token", data={"username": "ada@example.com"})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "password"]
@@ -231,7 +231,7 @@ async def test_oversized_login_fields_are_a_422_before_any_limiter_key(
 ):
     form = {"username": "ada@example.com", "password": PASSWORD, field: value}
 
-    response = await client.post("/api/v1/auth/token", data=form)
+    response = await client.post("/auth/token", data=form)
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -255,7 +255,7 @@ async def test_control_characters_in_any_login_field_are_a_422(client, ada, fiel
     form = {"username": "ada@example.com", "password": PASSWORD}
     form[field] = f"a{character}b@example.com" if field == "username" else f"a{character}b"
 
-    response = await client.post("/api/v1/auth/token", data=form)
+    response = await client.post("/auth/token", data=form)
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", field]
@@ -329,25 +329,25 @@ def test_a_reset_forgets_the_count():
 async def test_wrong_current_passwords_count_like_failed_logins(client, ada):
     body = {"password": "a new password", "current_password": "not my password"}
     statuses = [
-        (await client.patch("/api/v1/users/me", json=body, headers=ada.headers)).status_code
+        (await client.patch("/users/me", json=body, headers=ada.headers)).status_code
         for _ in range(6)
     ]
     right = {**body, "current_password": PASSWORD}
 
-    refused = await client.patch("/api/v1/users/me", json=right, headers=ada.headers)
+    refused = await client.patch("/users/me", json=right, headers=ada.headers)
 
     assert statuses == [403] * 5 + [429]
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     # The same counts as logins: this client cannot log in to the account either, for now.
     login = await client.post(
-        "/api/v1/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
+        "/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
     )
     assert login.status_code == 429
 
 
 async def test_wrong_current_passwords_through_the_user_id_are_counted_too(client, ada):
-    url = f"/api/v1/users/{ada.user['id']}"
+    url = f"/users/{ada.user['id']}"
     body = {"password": "a new password", "current_password": "not my password"}
 
     statuses = [
@@ -366,13 +366,11 @@ async def test_sign_ups_from_one_client_are_limited_and_each_costs_one_hash(clie
     statuses = []
     for n in range(10):
         email = "taken@example.com" if n % 2 else f"new{n}@example.com"
-        statuses.append(
-            (await client.post("/api/v1/users", json={**body, "email": email})).status_code
-        )
+        statuses.append((await client.post("/users", json={**body, "email": email})).status_code)
 
-    refused = await client.post("/api/v1/users", json={**body, "email": "one.more@example.com"})
+    refused = await client.post("/users", json={**body, "email": "one.more@example.com"})
     elsewhere = await client.post(
-        "/api/v1/users", json={**body, "email": "one.more@example.com"}, headers=at("198.51.100.7")
+        "/users", json={**body, "email": "one.more@example.com"}, headers=at("198.51.100.7")
     )
 
     assert statuses == [201, 201, 201, 409, 201, 409, 201, 409, 201, 409]
@@ -388,17 +386,13 @@ async def test_email_changes_are_limited_like_sign_ups(client, ada, grace):
     statuses = []
     for n in range(10):
         email = "grace@example.com" if n % 2 else f"ada{n}@example.com"
-        response = await client.patch("/api/v1/users/me", json={"email": email}, headers=prober)
+        response = await client.patch("/users/me", json={"email": email}, headers=prober)
         statuses.append(response.status_code)
 
-    refused = await client.patch(
-        "/api/v1/users/me", json={"email": "a@example.com"}, headers=prober
-    )
+    refused = await client.patch("/users/me", json={"email": "a@example.com"}, headers=prober)
     moved = {**ada.headers, **at("198.51.100.7")}  # the account's count follows it everywhere
-    elsewhere = await client.patch(
-        "/api/v1/users/me", json={"email": "a@example.com"}, headers=moved
-    )
-    renamed = await client.patch("/api/v1/users/me", json={"full_name": "Ada"}, headers=prober)
+    elsewhere = await client.patch("/users/me", json={"email": "a@example.com"}, headers=moved)
+    renamed = await client.patch("/users/me", json={"full_name": "Ada"}, headers=prober)
 
     assert statuses == [200, 409] * 5
     assert refused.status_code == elsewhere.status_code == 429
@@ -409,8 +403,8 @@ async def test_email_changes_are_limited_like_sign_ups(client, ada, grace):
 async def test_refresh_rotates_the_pair_and_the_old_refresh_token_stops_working(client, ada):
     old = {"refresh_token": ada.tokens["refresh_token"]}
 
-    rotated = await client.post("/api/v1/auth/refresh", json=old)
-    reused = await client.post("/api/v1/auth/refresh", json=old)
+    rotated = await client.post("/auth/refresh", json=old)
+    reused = await client.post("/auth/refresh", json=old)
 
     assert rotated.status_code == 200
     assert rotated.headers["cache-control"] == "no-store"
@@ -418,13 +412,11 @@ async def test_refresh_rotates_the_pair_and_the_old_refresh_token_stops_working(
     assert reused.status_code == 401
     assert reused.json()["code"] == "invalid_token"
     new_access = bearer(rotated.json()["access_token"])
-    assert (await client.get("/api/v1/users/me", headers=new_access)).status_code == 200
+    assert (await client.get("/users/me", headers=new_access)).status_code == 200
 
 
 async def refresh(client, tokens: dict):
-    return await client.post(
-        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
-    )
+    return await client.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
 
 
 async def test_a_thief_who_refreshes_first_is_logged_out_when_the_victim_refreshes(
@@ -465,17 +457,17 @@ async def test_two_refreshes_racing_with_one_token_give_one_pair_then_end_the_fa
 async def test_logout_revokes_the_refresh_token(client, ada):
     token = {"refresh_token": ada.tokens["refresh_token"]}
 
-    logged_out = await client.post("/api/v1/auth/logout", json=token)
+    logged_out = await client.post("/auth/logout", json=token)
 
     assert logged_out.status_code == 204
-    assert (await client.post("/api/v1/auth/refresh", json=token)).status_code == 401
+    assert (await client.post("/auth/refresh", json=token)).status_code == 401
 
 
 async def test_logging_out_with_a_rotated_token_ends_the_chain_grown_from_it(client, ada):
     rotated = (await refresh(client, ada.tokens)).json()
 
     logged_out = await client.post(
-        "/api/v1/auth/logout", json={"refresh_token": ada.tokens["refresh_token"]}
+        "/auth/logout", json={"refresh_token": ada.tokens["refresh_token"]}
     )
 
     assert logged_out.status_code == 204
@@ -483,14 +475,14 @@ async def test_logging_out_with_a_rotated_token_ends_the_chain_grown_from_it(cli
 
 
 async def test_a_refresh_token_is_not_an_access_token(client, ada):
-    response = await client.get("/api/v1/users/me", headers=bearer(ada.tokens["refresh_token"]))
+    response = await client.get("/users/me", headers=bearer(ada.tokens["refresh_token"]))
 
     assert response.status_code == 401
 
 
 async def test_an_access_token_is_not_a_refresh_token(client, ada):
     response = await client.post(
-        "/api/v1/auth/refresh", json={"refresh_token": ada.tokens["access_token"]}
+        "/auth/refresh", json={"refresh_token": ada.tokens["access_token"]}
     )
 
     assert response.status_code == 401
@@ -530,7 +522,7 @@ async def test_forged_or_broken_tokens_are_a_401_with_a_bearer_challenge(
 ):
     token = make_token(ada.user["id"], settings.signing_key)
 
-    response = await client.get("/api/v1/users/me", headers=bearer(token))
+    response = await client.get("/users/me", headers=bearer(token))
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -541,36 +533,34 @@ async def test_a_tampered_payload_breaks_the_signature(client, ada, grace):
     header, _, signature = ada.tokens["access_token"].split(".")
     _, payload, _ = grace.tokens["access_token"].split(".")
 
-    response = await client.get(
-        "/api/v1/users/me", headers=bearer(f"{header}.{payload}.{signature}")
-    )
+    response = await client.get("/users/me", headers=bearer(f"{header}.{payload}.{signature}"))
 
     assert response.status_code == 401
 
 
 async def test_a_token_for_a_deleted_user_is_a_401(client, ada):
-    await client.delete(f"/api/v1/users/{ada.user['id']}", headers=ada.headers)
+    await client.delete(f"/users/{ada.user['id']}", headers=ada.headers)
 
-    assert (await client.get("/api/v1/users/me", headers=ada.headers)).status_code == 401
+    assert (await client.get("/users/me", headers=ada.headers)).status_code == 401
 
 
 async def test_a_valid_token_signed_with_our_key_works(client, ada, settings):
     """The forgeries above fail for what they change, not because forging is broken."""
     token = forge(claims_for(ada.user["id"]), settings.signing_key)
 
-    response = await client.get("/api/v1/users/me", headers=bearer(token))
+    response = await client.get("/users/me", headers=bearer(token))
 
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("body", [{}, {"refresh_token": 42}, {"refresh_token": "x", "extra": 1}])
 async def test_malformed_refresh_requests_are_a_422(client, body):
-    assert (await client.post("/api/v1/auth/refresh", json=body)).status_code == 422
+    assert (await client.post("/auth/refresh", json=body)).status_code == 422
 
 
 async def test_a_login_sent_as_json_says_the_endpoint_takes_an_oauth2_form(client, ada):
     response = await client.post(
-        "/api/v1/auth/token", json={"username": "ada@example.com", "password": "x" * 12}
+        "/auth/token", json={"username": "ada@example.com", "password": "x" * 12}
     )
 
     assert response.status_code == 422
@@ -581,7 +571,7 @@ async def test_a_login_sent_as_json_says_the_endpoint_takes_an_oauth2_form(clien
 
 
 async def test_a_logout_without_a_body_says_the_refresh_token_goes_in_it(client, ada):
-    response = await client.post("/api/v1/auth/logout", headers=ada.headers)
+    response = await client.post("/auth/logout", headers=ada.headers)
 
     assert response.status_code == 422
     assert response.json()["detail"].endswith(

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from conftest import POSTGRES_URL, Migrations, make_settings
+from conftest import POSTGRES_URL, Migrations, api_url, make_settings
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -106,11 +106,11 @@ async def read_and_write(app_database_url: str, broken_url: str) -> list:
         broken = create_engine(broken_url, connect_timeout=0.5)
         app.state.sessionmaker = create_sessionmaker(broken)
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
             login = {"username": ADA["email"], "password": ADA["password"]}
             responses = [
-                await client.post("/api/v1/auth/token", data=login),
-                await client.post("/api/v1/users", json=ADA),
+                await client.post("/auth/token", data=login),
+                await client.post("/users", json=ADA),
             ]
         await broken.dispose()
     return responses
@@ -160,7 +160,7 @@ async def serving(sqlite_file: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(f"sqlite+aiosqlite:///{sqlite_file}"))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
             yield client
 
 
@@ -171,7 +171,7 @@ async def test_a_write_that_waits_out_the_sqlite_lock_is_a_503_and_stores_nothin
     other_writer = sqlite3.connect(sqlite_file, isolation_level=None)
     async with serving(sqlite_file) as client:
         other_writer.execute("BEGIN IMMEDIATE")  # holds SQLite's write lock
-        locked_out = await client.post("/api/v1/users", json=ADA)
+        locked_out = await client.post("/users", json=ADA)
         other_writer.execute("ROLLBACK")
     stored = other_writer.execute('SELECT count(*) FROM "user"').fetchone()[0]
     other_writer.close()
@@ -187,7 +187,7 @@ async def test_an_open_sqlite_read_does_not_block_a_write(sqlite_file, monkeypat
     async with serving(sqlite_file) as client:
         reader.execute("BEGIN")
         reader.execute('SELECT count(*) FROM "user"').fetchone()  # holds a read snapshot
-        written = await client.post("/api/v1/users", json=ADA)
+        written = await client.post("/users", json=ADA)
         reader.execute("COMMIT")
     reader.close()
 
@@ -196,17 +196,17 @@ async def test_an_open_sqlite_read_does_not_block_a_write(sqlite_file, monkeypat
 
 async def test_a_hundred_parallel_sqlite_writes_all_succeed(sqlite_file):
     async with serving(sqlite_file) as client:
-        await client.post("/api/v1/users", json=ADA)
+        await client.post("/users", json=ADA)
         login = {"username": ADA["email"], "password": ADA["password"]}
-        token = (await client.post("/api/v1/auth/token", data=login)).json()["access_token"]
+        token = (await client.post("/auth/token", data=login)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         responses = await asyncio.gather(
             *(
-                client.post("/api/v1/todos", json={"title": f"todo {n}"}, headers=headers)
+                client.post("/todos", json={"title": f"todo {n}"}, headers=headers)
                 for n in range(100)
             )
         )
-        stored = (await client.get("/api/v1/todos", params={"limit": 100}, headers=headers)).json()
+        stored = (await client.get("/todos", params={"limit": 100}, headers=headers)).json()
 
     assert [response.status_code for response in responses] == [201] * 100
     assert len(stored) == 100

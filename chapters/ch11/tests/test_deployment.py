@@ -21,6 +21,7 @@ import yaml
 from conftest import make_settings
 from factories import PASSWORD, user_payload
 from processes import (
+    API_PREFIX,
     connect,
     environment,
     fail_logins_until_refused,
@@ -117,12 +118,12 @@ def server(empty_database_url, tmp_path):
 def test_the_command_migrates_serves_and_drains_in_flight_requests_on_sigterm(server):
     process, base_url = server
     user = user_payload()
-    assert httpx.post(f"{base_url}/api/v1/users", json=user, timeout=30).status_code == 201
+    assert httpx.post(f"{base_url}{API_PREFIX}/users", json=user, timeout=30).status_code == 201
     results = {}
 
     def slow_login():
         form = {"username": user["email"], "password": PASSWORD}
-        results["login"] = httpx.post(f"{base_url}/api/v1/auth/token", data=form, timeout=30)
+        results["login"] = httpx.post(f"{base_url}{API_PREFIX}/auth/token", data=form, timeout=30)
 
     in_flight = threading.Thread(target=slow_login)
     in_flight.start()
@@ -137,7 +138,8 @@ def test_the_command_migrates_serves_and_drains_in_flight_requests_on_sigterm(se
     events = [record["event"] for record in records]
     assert "Waiting for application shutdown." in events
     assert "Application shutdown complete." in events
-    [login] = [r for r in records if r["event"] == "request" and r["route"] == "/api/v1/auth/token"]
+    route = f"{API_PREFIX}/auth/token"
+    [login] = [r for r in records if r["event"] == "request" and r["route"] == route]
     assert login["status"] == 200
     assert {"alembic.runtime.migration", "uvicorn.error", "neodyme.requests"} <= {
         record["logger"] for record in records

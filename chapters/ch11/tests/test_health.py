@@ -8,14 +8,14 @@ from neodyme.main import create_app
 
 
 async def test_health_reports_ok_and_the_package_version(client):
-    response = await client.get("/health")
+    response = await client.get("http://test/health")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__}
 
 
 async def test_health_answers_json(client):
-    response = await client.get("/health")
+    response = await client.get("http://test/health")
 
     assert response.headers["content-type"] == "application/json"
 
@@ -27,13 +27,13 @@ async def test_unknown_route_is_404(client):
 
 
 async def test_health_rejects_other_methods(client):
-    response = await client.post("/health")
+    response = await client.post("http://test/health")
 
     assert response.status_code == 405
 
 
 async def test_ready_checks_the_database(client):
-    response = await client.get("/health/ready")
+    response = await client.get("http://test/health/ready")
 
     assert response.status_code == 200
     body = response.json()

@@ -25,7 +25,7 @@ def request_records(logs) -> list[dict]:
 
 
 async def test_every_request_is_one_json_record_with_its_context(client, logs):
-    response = await client.get("/health", headers={"X-Request-ID": "trace-me"})
+    response = await client.get("http://test/health", headers={"X-Request-ID": "trace-me"})
 
     [record] = request_records(logs)
     assert record["logger"] == "neodyme.requests"
@@ -38,15 +38,15 @@ async def test_every_request_is_one_json_record_with_its_context(client, logs):
     assert timestamp.utcoffset() == timedelta(0)  # UTC, whatever the server's time zone
 
 
-async def test_the_route_is_the_template_and_the_path_is_the_real_one(client, ada, logs):
-    created = await client.post("/api/v1/todos", json=todo_payload(), headers=ada.headers)
+async def test_the_route_is_the_template_and_the_path_is_the_real_one(client, ada, logs, settings):
+    created = await client.post("/todos", json=todo_payload(), headers=ada.headers)
     todo_id = created.json()["id"]
 
-    await client.get(f"/api/v1/todos/{todo_id}", headers=ada.headers)
+    await client.get(f"/todos/{todo_id}", headers=ada.headers)
 
     record = request_records(logs)[-1]
-    assert record["route"] == "/api/v1/todos/{todo_id}"
-    assert record["path"] == f"/api/v1/todos/{todo_id}"
+    assert record["route"] == settings.api_prefix + "/todos/{todo_id}"
+    assert record["path"] == f"{settings.api_prefix}/todos/{todo_id}"
 
 
 async def test_an_unknown_path_has_no_route(client, logs):
@@ -57,8 +57,8 @@ async def test_an_unknown_path_has_no_route(client, logs):
 
 
 async def test_the_user_is_named_once_authenticated(client, ada, logs):
-    await client.get("/api/v1/users/me", headers=ada.headers)
-    await client.get("/health")
+    await client.get("/users/me", headers=ada.headers)
+    await client.get("http://test/health")
 
     me, health = request_records(logs)
     assert me["user_id"] == ada.user["id"]
@@ -66,7 +66,7 @@ async def test_the_user_is_named_once_authenticated(client, ada, logs):
 
 
 async def test_the_query_count_is_what_the_request_really_ran(client, ada, logs):
-    todo = (await client.post("/api/v1/todos", json=todo_payload(), headers=ada.headers)).json()
+    todo = (await client.post("/todos", json=todo_payload(), headers=ada.headers)).json()
     statements = []
 
     def record_statement(connection, cursor, statement, *args) -> None:
@@ -75,7 +75,7 @@ async def test_the_query_count_is_what_the_request_really_ran(client, ada, logs)
     # A listener on the Engine class hears every engine, the app's included.
     event.listen(Engine, "after_cursor_execute", record_statement)
     try:
-        await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
+        await client.get(f"/todos/{todo['id']}", headers=ada.headers)
     finally:
         event.remove(Engine, "after_cursor_execute", record_statement)
 
@@ -85,7 +85,7 @@ async def test_the_query_count_is_what_the_request_really_ran(client, ada, logs)
 
 
 async def test_a_request_without_queries_counts_none(client, logs):
-    await client.get("/health")
+    await client.get("http://test/health")
 
     [record] = request_records(logs)
     assert (record["query_count"], record["query_ms"]) == (0, 0)
@@ -93,7 +93,7 @@ async def test_a_request_without_queries_counts_none(client, logs):
 
 async def test_slow_requests_get_a_warning_of_their_own(start_app, logs):
     async with start_app(slow_request_ms=0) as client:
-        await client.get("/health")
+        await client.get("http://test/health")
 
     [slow] = [line for line in logs() if line["event"] == "slow_request"]
     assert slow["level"] == "WARNING"
@@ -102,7 +102,7 @@ async def test_slow_requests_get_a_warning_of_their_own(start_app, logs):
 
 async def test_fast_requests_get_no_warning(start_app, logs):
     async with start_app(slow_request_ms=60_000) as client:
-        await client.get("/health")
+        await client.get("http://test/health")
 
     assert [line["event"] for line in logs() if line["logger"] == "neodyme.requests"] == ["request"]
 

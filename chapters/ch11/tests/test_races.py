@@ -11,7 +11,7 @@ PAIRS = 25
 async def todos(client, ada) -> list[int]:
     """``PAIRS`` todos of Ada's, by id."""
     created = [
-        await client.post("/api/v1/todos", json={"title": f"todo {n}"}, headers=ada.headers)
+        await client.post("/todos", json={"title": f"todo {n}"}, headers=ada.headers)
         for n in range(PAIRS)
     ]
     return [response.json()["id"] for response in created]
@@ -23,8 +23,8 @@ async def test_a_todo_changed_and_deleted_at_once_ends_deleted_and_the_change_40
     """The delete may commit between the change's read and its write: the change is a 404."""
     pairs = [
         (
-            client.delete(f"/api/v1/todos/{id}", headers=ada.headers),
-            client.patch(f"/api/v1/todos/{id}", json={"title": "changed"}, headers=ada.headers),
+            client.delete(f"/todos/{id}", headers=ada.headers),
+            client.patch(f"/todos/{id}", json={"title": "changed"}, headers=ada.headers),
         )
         for id in todos
     ]
@@ -37,14 +37,12 @@ async def test_a_todo_changed_and_deleted_at_once_ends_deleted_and_the_change_40
     for response in changed:
         if response.status_code == 404:
             assert response.json()["code"] == "todo_not_found"
-    left = await client.get("/api/v1/todos", params={"limit": 100}, headers=ada.headers)
+    left = await client.get("/todos", params={"limit": 100}, headers=ada.headers)
     assert left.json() == []
 
 
 async def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(client, ada, todos):
-    deletes = [
-        client.delete(f"/api/v1/todos/{id}", headers=ada.headers) for id in todos for _ in "ab"
-    ]
+    deletes = [client.delete(f"/todos/{id}", headers=ada.headers) for id in todos for _ in "ab"]
 
     responses = await asyncio.gather(*deletes)
 
@@ -60,8 +58,8 @@ async def test_a_user_deleted_while_changing_itself_gets_a_404_not_a_500(client,
     ]
     pairs = [
         (
-            client.delete(f"/api/v1/users/{account.user['id']}", headers=account.headers),
-            client.patch("/api/v1/users/me", json={"full_name": "V"}, headers=account.headers),
+            client.delete(f"/users/{account.user['id']}", headers=account.headers),
+            client.patch("/users/me", json={"full_name": "V"}, headers=account.headers),
         )
         for account in accounts
     ]

@@ -201,6 +201,13 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+def api_url(app: FastAPI) -> str:
+    """Where an in-process client finds ``app``'s resources: under its prefix, so a test asks
+    for "/users". What stays at the server's root takes an absolute URL: "http://test/health".
+    """
+    return f"http://test{app.state.settings.api_prefix}"
+
+
 @asynccontextmanager
 async def serve(
     app: FastAPI, raise_app_exceptions: bool = True
@@ -212,7 +219,7 @@ async def serve(
         transport = httpx.ASGITransport(
             app=ProxyHeadersMiddleware(app, "127.0.0.1"), raise_app_exceptions=raise_app_exceptions
         )
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
             yield client
 
 
@@ -271,7 +278,7 @@ def sign_up(client):
         headers: dict[str, str] | None = None,
     ) -> dict:
         body = user_payload(email=email, full_name=full_name, password=password)
-        response = await client.post("/api/v1/users", json=body, headers=headers)
+        response = await client.post("/users", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -284,7 +291,7 @@ def log_in(client):
         email: str, password: str = PASSWORD, headers: dict[str, str] | None = None
     ) -> httpx.Response:
         form = {"username": email, "password": password}
-        return await client.post("/api/v1/auth/token", data=form, headers=headers)
+        return await client.post("/auth/token", data=form, headers=headers)
 
     return log_in
 

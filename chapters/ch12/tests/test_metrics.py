@@ -16,7 +16,7 @@ from neodyme.main import create_app
 
 async def scrape(client) -> dict[str, list]:
     """The samples of each metric family, parsed the way Prometheus parses them."""
-    response = await client.get("/metrics")
+    response = await client.get("http://test/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     families = text_string_to_metric_families(response.text)
@@ -31,26 +31,27 @@ def request_counts(metrics: dict) -> dict[tuple[str, str, str], float]:
     }
 
 
-async def test_requests_are_counted_by_route_template_not_by_path(client, ada):
-    todo = (await client.post("/api/v1/todos", json=todo_payload(), headers=ada.headers)).json()
-    await client.get(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
-    await client.get("/api/v1/todos/999999", headers=ada.headers)
+async def test_requests_are_counted_by_route_template_not_by_path(client, ada, settings):
+    todo = (await client.post("/todos", json=todo_payload(), headers=ada.headers)).json()
+    await client.get(f"/todos/{todo['id']}", headers=ada.headers)
+    await client.get("/todos/999999", headers=ada.headers)
 
     counts = request_counts(await scrape(client))
 
-    assert counts[("GET", "/api/v1/todos/{todo_id}", "200")] == 1
-    assert counts[("GET", "/api/v1/todos/{todo_id}", "404")] == 1
+    api = settings.api_prefix
+    assert counts[("GET", api + "/todos/{todo_id}", "200")] == 1
+    assert counts[("GET", api + "/todos/{todo_id}", "404")] == 1
     routes = {route for _, route, _ in counts}
-    assert {f"/api/v1/todos/{todo['id']}", "/api/v1/todos/999999"}.isdisjoint(routes)
+    assert {f"{api}/todos/{todo['id']}", f"{api}/todos/999999"}.isdisjoint(routes)
 
 
-async def test_a_head_request_is_counted_as_head_under_its_route(client, ada):
-    todo = (await client.post("/api/v1/todos", json=todo_payload(), headers=ada.headers)).json()
-    await client.head(f"/api/v1/todos/{todo['id']}", headers=ada.headers)
+async def test_a_head_request_is_counted_as_head_under_its_route(client, ada, settings):
+    todo = (await client.post("/todos", json=todo_payload(), headers=ada.headers)).json()
+    await client.head(f"/todos/{todo['id']}", headers=ada.headers)
 
     counts = request_counts(await scrape(client))
 
-    assert counts[("HEAD", "/api/v1/todos/{todo_id}", "200")] == 1
+    assert counts[("HEAD", settings.api_prefix + "/todos/{todo_id}", "200")] == 1
 
 
 async def test_unknown_paths_share_one_label(client):
@@ -64,9 +65,11 @@ async def test_unknown_paths_share_one_label(client):
 
 
 async def test_the_openapi_document_and_the_docs_assets_are_not_unmatched(client):
-    stylesheet = re.search(r'href="(/static/docs/[^"]+\.css)"', (await client.get("/docs")).text)[1]
-    await client.get(stylesheet)
-    await client.get("/openapi.json")
+    stylesheet = re.search(
+        r'href="(/static/docs/[^"]+\.css)"', (await client.get("http://test/docs")).text
+    )[1]
+    await client.get(f"http://test{stylesheet}")
+    await client.get("http://test/openapi.json")
 
     counts = request_counts(await scrape(client))
 
@@ -76,7 +79,7 @@ async def test_the_openapi_document_and_the_docs_assets_are_not_unmatched(client
 
 
 async def test_an_invented_method_is_counted_as_other(client):
-    await client.request("BREW", "/health")
+    await client.request("BREW", "http://test/health")
 
     counts = request_counts(await scrape(client))
 
@@ -84,8 +87,8 @@ async def test_an_invented_method_is_counted_as_other(client):
 
 
 async def test_latency_is_a_histogram_per_route(client):
-    await client.get("/health")
-    await client.get("/health")
+    await client.get("http://test/health")
+    await client.get("http://test/health")
 
     samples = (await scrape(client))["neodyme_http_request_duration_seconds"]
 
@@ -112,12 +115,12 @@ async def test_requests_in_progress_go_up_and_back_to_zero(settings):
         raise RuntimeError("a bug")
 
     async with serve(app, raise_app_exceptions=False) as client:
-        waiting = asyncio.create_task(client.get("/wait"))
+        waiting = asyncio.create_task(client.get("http://test/wait"))
         await entered.wait()
         during = (await scrape(client))["neodyme_http_requests_in_progress"][0].value
         release.set()
         await waiting
-        await client.get("/fail")
+        await client.get("http://test/fail")
         after = (await scrape(client))["neodyme_http_requests_in_progress"][0].value
 
     # Each scrape is itself a request in progress.
@@ -125,7 +128,7 @@ async def test_requests_in_progress_go_up_and_back_to_zero(settings):
 
 
 async def test_the_database_pool_is_reported_and_every_connection_went_back(client, ada, settings):
-    await client.get("/api/v1/users/me", headers=ada.headers)
+    await client.get("/users/me", headers=ada.headers)
 
     metrics = await scrape(client)
 
@@ -144,21 +147,21 @@ def test_a_pool_without_figures_reports_nothing(tmp_path):
 
 
 async def test_metrics_stay_out_of_the_api_schema(client):
-    schema = (await client.get("/openapi.json")).json()
+    schema = (await client.get("http://test/openapi.json")).json()
 
     assert "/metrics" not in schema["paths"]
 
 
 async def test_metrics_can_be_turned_off(start_app):
     async with start_app(metrics_enabled=False) as client:
-        response = await client.get("/metrics")
+        response = await client.get("http://test/metrics")
 
     assert response.status_code == 404
 
 
 async def test_two_apps_in_one_process_keep_their_own_figures(start_app):
     async with start_app() as first:
-        await first.get("/health")
+        await first.get("http://test/health")
         async with start_app() as second:
             counts = request_counts(await scrape(second))
 

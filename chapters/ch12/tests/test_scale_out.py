@@ -18,6 +18,7 @@ import pytest
 import yaml
 from factories import PASSWORD, user_payload
 from processes import (
+    API_PREFIX,
     client_at,
     connect,
     environment,
@@ -90,52 +91,50 @@ def two_servers(database_url, redis_settings, tmp_path):
             stop(process)
 
 
-def bearer(base_url: str, email: str) -> dict[str, str]:
+def bearer(api: str, email: str) -> dict[str, str]:
     form = {"username": email, "password": PASSWORD}
-    response = httpx.post(f"{base_url}/api/v1/auth/token", data=form, timeout=30)
+    response = httpx.post(f"{api}/auth/token", data=form, timeout=30)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def test_a_write_through_one_process_is_read_through_the_other(two_servers):
-    a, b = two_servers
+    a, b = (f"{server}{API_PREFIX}" for server in two_servers)
     user = user_payload()
-    assert httpx.post(f"{a}/api/v1/users", json=user, timeout=30).status_code == 201
+    assert httpx.post(f"{a}/users", json=user, timeout=30).status_code == 201
     headers = bearer(a, user["email"])
-    assert (
-        httpx.get(f"{b}/api/v1/users/me", headers=headers).json()["full_name"] == user["full_name"]
-    )
+    assert httpx.get(f"{b}/users/me", headers=headers).json()["full_name"] == user["full_name"]
 
-    changed = httpx.patch(f"{a}/api/v1/users/me", json={"full_name": "New Name"}, headers=headers)
+    changed = httpx.patch(f"{a}/users/me", json={"full_name": "New Name"}, headers=headers)
 
     assert changed.status_code == 200
-    assert httpx.get(f"{b}/api/v1/users/me", headers=headers).json()["full_name"] == "New Name"
-    assert httpx.get(f"{b}/api/v1/todos", headers=headers).json() == []  # B caches the page
-    todo = httpx.post(f"{a}/api/v1/todos", json={"title": "from A"}, headers=headers).json()
-    assert httpx.get(f"{b}/api/v1/todos", headers=headers).json() == [todo]
+    assert httpx.get(f"{b}/users/me", headers=headers).json()["full_name"] == "New Name"
+    assert httpx.get(f"{b}/todos", headers=headers).json() == []  # B caches the page
+    todo = httpx.post(f"{a}/todos", json={"title": "from A"}, headers=headers).json()
+    assert httpx.get(f"{b}/todos", headers=headers).json() == [todo]
 
 
 def test_a_user_deleted_through_one_process_is_refused_by_the_other(two_servers):
-    a, b = two_servers
+    a, b = (f"{server}{API_PREFIX}" for server in two_servers)
     user = user_payload()
-    created = httpx.post(f"{a}/api/v1/users", json=user, timeout=30).json()
+    created = httpx.post(f"{a}/users", json=user, timeout=30).json()
     headers = bearer(a, user["email"])
-    assert httpx.get(f"{b}/api/v1/users/me", headers=headers).status_code == 200  # cached now
+    assert httpx.get(f"{b}/users/me", headers=headers).status_code == 200  # cached now
 
-    deleted = httpx.delete(f"{a}/api/v1/users/{created['id']}", headers=headers)
+    deleted = httpx.delete(f"{a}/users/{created['id']}", headers=headers)
 
     assert deleted.status_code == 204
-    assert httpx.get(f"{b}/api/v1/users/me", headers=headers).status_code == 401
+    assert httpx.get(f"{b}/users/me", headers=headers).status_code == 401
 
 
 def test_failed_logins_are_counted_across_both_processes(two_servers):
+    apis = [f"{server}{API_PREFIX}" for server in two_servers]
     user = user_payload()
-    assert httpx.post(f"{two_servers[0]}/api/v1/users", json=user, timeout=30).status_code == 201
+    assert httpx.post(f"{apis[0]}/users", json=user, timeout=30).status_code == 201
     form = {"username": user["email"], "password": "not the password"}
 
     statuses = [
-        httpx.post(f"{two_servers[n % 2]}/api/v1/auth/token", data=form, timeout=30).status_code
-        for n in range(6)
+        httpx.post(f"{apis[n % 2]}/auth/token", data=form, timeout=30).status_code for n in range(6)
     ]
 
     assert statuses == [401] * 5 + [429]  # the default: 5 failures allowed
@@ -221,16 +220,17 @@ def nginx(two_servers, tmp_path):
 
 
 def test_nginx_spreads_requests_over_both_processes(nginx, tmp_path):
+    api = f"{nginx}{API_PREFIX}"
     user = user_payload()
-    assert httpx.post(f"{nginx}/api/v1/users", json=user, timeout=30).status_code == 201
-    headers = bearer(nginx, user["email"])
+    assert httpx.post(f"{api}/users", json=user, timeout=30).status_code == 201
+    headers = bearer(api, user["email"])
 
-    statuses = [httpx.get(f"{nginx}/api/v1/users/me", headers=headers).status_code for _ in "abcd"]
+    statuses = [httpx.get(f"{api}/users/me", headers=headers).status_code for _ in "abcd"]
 
     assert statuses == [200] * 4
     for log in ("a.log", "b.log"):
         records = [json.loads(line) for line in (tmp_path / log).read_text().splitlines()]
-        assert any(record.get("path") == "/api/v1/users/me" for record in records)
+        assert any(record.get("path") == f"{API_PREFIX}/users/me" for record in records)
 
 
 def test_nginx_keeps_the_metrics_off_the_public_side(nginx):
@@ -239,15 +239,16 @@ def test_nginx_keeps_the_metrics_off_the_public_side(nginx):
 
 
 def test_through_nginx_a_forged_address_cannot_lock_out_the_client_it_names(nginx):
+    api = f"{nginx}{API_PREFIX}"
     victim = user_payload()
-    assert httpx.post(f"{nginx}/api/v1/users", json=victim, timeout=30).status_code == 201
+    assert httpx.post(f"{api}/users", json=victim, timeout=30).status_code == 201
     attacker, victims_computer = client_at("127.0.0.2"), client_at("127.0.0.3")
 
     with attacker:
         statuses = fail_logins_until_refused(attacker, nginx, lambda n: "127.0.0.3")
     with victims_computer:
         form = {"username": victim["email"], "password": PASSWORD}
-        login = victims_computer.post(f"{nginx}/api/v1/auth/token", data=form)
+        login = victims_computer.post(f"{api}/auth/token", data=form)
 
     assert statuses[-1] == 429  # the failures were counted, against the attacker's address
     assert login.status_code == 200, login.text  # the address the attacker named is not locked
@@ -282,8 +283,8 @@ def stalled_body(base_url: str) -> socket.socket:
     """A connection whose request body stops after 5 of the 50 bytes it announced."""
     connection = connect(base_url)
     connection.sendall(
-        b"POST /api/v1/users HTTP/1.1\r\nHost: neodyme\r\nConnection: close\r\n"
-        b'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"ema'
+        f"POST {API_PREFIX}/users HTTP/1.1\r\nHost: neodyme\r\nConnection: close\r\n"
+        'Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"ema'.encode()
     )
     return connection
 

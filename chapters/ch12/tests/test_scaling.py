@@ -49,7 +49,7 @@ async def run_sql(url: str, statement, rows: list[dict] | None = None) -> list:
 async def add_todos(client, account, count: int) -> list[dict]:
     todos = []
     for _ in range(count):
-        response = await client.post("/api/v1/todos", json=todo_payload(), headers=account.headers)
+        response = await client.post("/todos", json=todo_payload(), headers=account.headers)
         todos.append(response.json())
     return todos
 
@@ -75,9 +75,9 @@ async def all_pages(client, account, url: str) -> list[list[int]]:
 
 async def test_the_signed_in_user_is_read_once_then_served_from_the_cache(client, ada):
     with counting_statements() as first:
-        assert (await client.get("/api/v1/users/me", headers=ada.headers)).status_code == 200
+        assert (await client.get("/users/me", headers=ada.headers)).status_code == 200
     with counting_statements() as second:
-        response = await client.get("/api/v1/users/me", headers=ada.headers)
+        response = await client.get("/users/me", headers=ada.headers)
 
     assert len(first) == 1
     assert second == []  # no query, and no session opened
@@ -85,33 +85,33 @@ async def test_the_signed_in_user_is_read_once_then_served_from_the_cache(client
 
 
 async def test_a_change_to_the_user_is_visible_at_once(client, ada):
-    await client.get("/api/v1/users/me", headers=ada.headers)
+    await client.get("/users/me", headers=ada.headers)
 
-    await client.patch("/api/v1/users/me", json={"full_name": "Countess"}, headers=ada.headers)
+    await client.patch("/users/me", json={"full_name": "Countess"}, headers=ada.headers)
 
-    me = await client.get("/api/v1/users/me", headers=ada.headers)
+    me = await client.get("/users/me", headers=ada.headers)
     assert me.json()["full_name"] == "Countess"
 
 
 async def test_a_deleted_user_is_refused_at_once(client, ada, admin):
-    assert (await client.get("/api/v1/users/me", headers=ada.headers)).status_code == 200
+    assert (await client.get("/users/me", headers=ada.headers)).status_code == 200
 
-    deleted = await client.delete(f"/api/v1/users/{ada.user['id']}", headers=admin.headers)
+    deleted = await client.delete(f"/users/{ada.user['id']}", headers=admin.headers)
 
     assert deleted.status_code == 204
-    assert (await client.get("/api/v1/users/me", headers=ada.headers)).status_code == 401
+    assert (await client.get("/users/me", headers=ada.headers)).status_code == 401
 
 
 async def test_listing_runs_as_many_queries_for_50_todos_as_for_1(client, ada, grace):
     await add_todos(client, ada, 1)
     await add_todos(client, grace, 50)
-    await client.get("/api/v1/users/me", headers=ada.headers)  # both users now cached
-    await client.get("/api/v1/users/me", headers=grace.headers)
+    await client.get("/users/me", headers=ada.headers)  # both users now cached
+    await client.get("/users/me", headers=grace.headers)
 
     with counting_statements() as one:
-        assert len((await client.get("/api/v1/todos", headers=ada.headers)).json()) == 1
+        assert len((await client.get("/todos", headers=ada.headers)).json()) == 1
     with counting_statements() as fifty:
-        page = await client.get("/api/v1/todos", params={"limit": 50}, headers=grace.headers)
+        page = await client.get("/todos", params={"limit": 50}, headers=grace.headers)
 
     assert len(page.json()) == 50
     assert len(one) == len(fifty) == 1
@@ -121,12 +121,12 @@ async def test_the_first_page_is_read_once_then_served_from_the_cache(client, ad
     # Straight into the database: a write through the API would hold the key for HOLD_SECONDS.
     rows = [{"user_id": ada.user["id"], "title": f"Todo {n}"} for n in range(21)]
     await run_sql(database_url, insert(Todo), rows)
-    await client.get("/api/v1/users/me", headers=ada.headers)  # the user is cached
+    await client.get("/users/me", headers=ada.headers)  # the user is cached
 
     with counting_statements() as first:
-        page = await client.get("/api/v1/todos", headers=ada.headers)
+        page = await client.get("/todos", headers=ada.headers)
     with counting_statements() as second:
-        again = await client.get("/api/v1/todos", headers=ada.headers)
+        again = await client.get("/todos", headers=ada.headers)
 
     assert len(first) == 1
     assert second == []
@@ -137,13 +137,13 @@ async def test_the_first_page_is_read_once_then_served_from_the_cache(client, ad
 
 async def test_other_pages_always_read_the_database(client, ada):
     await add_todos(client, ada, 3)
-    await client.get("/api/v1/users/me", headers=ada.headers)
+    await client.get("/users/me", headers=ada.headers)
     shapes = [{"limit": 2}, {"completed": "false"}, {"offset": 1}]
 
     for params in shapes:
-        await client.get("/api/v1/todos", params=params, headers=ada.headers)
+        await client.get("/todos", params=params, headers=ada.headers)
         with counting_statements() as again:
-            await client.get("/api/v1/todos", params=params, headers=ada.headers)
+            await client.get("/todos", params=params, headers=ada.headers)
         assert len(again) == 1, params
 
 
@@ -151,7 +151,7 @@ async def test_every_change_to_a_todo_shows_on_the_next_first_page(client, ada, 
     def titles(response: httpx.Response) -> list[str]:
         return [todo["title"] for todo in response.json()]
 
-    url, headers = "/api/v1/todos", ada.headers
+    url, headers = "/todos", ada.headers
     first = await client.post(url, json=todo_payload(title="first"), headers=headers)
     await client.post(url, json=todo_payload(title="grace's"), headers=grace.headers)
     assert titles(await client.get(url, headers=headers)) == ["first"]  # cached now
@@ -171,7 +171,7 @@ async def test_every_change_to_a_todo_shows_on_the_next_first_page(client, ada, 
 async def test_following_next_links_visits_every_todo_once_newest_first(client, ada):
     todos = await add_todos(client, ada, 7)
 
-    pages = await all_pages(client, ada, "/api/v1/todos?limit=3")
+    pages = await all_pages(client, ada, "/todos?limit=3")
 
     assert pages == [
         [todos[6]["id"], todos[5]["id"], todos[4]["id"]],
@@ -182,15 +182,13 @@ async def test_following_next_links_visits_every_todo_once_newest_first(client, 
 
 async def test_the_next_link_keeps_the_filter_and_a_full_last_page_has_none(client, ada):
     await add_todos(client, ada, 2)
-    done = await client.post(
-        "/api/v1/todos", json=todo_payload(completed=True), headers=ada.headers
-    )
+    done = await client.post("/todos", json=todo_payload(completed=True), headers=ada.headers)
 
-    response = await client.get("/api/v1/todos?completed=true&limit=1", headers=ada.headers)
+    response = await client.get("/todos?completed=true&limit=1", headers=ada.headers)
 
     assert [todo["id"] for todo in response.json()] == [done.json()["id"]]
     assert next_link(response) is None
-    link = next_link(await client.get("/api/v1/todos?limit=1&offset=1", headers=ada.headers))
+    link = next_link(await client.get("/todos?limit=1&offset=1", headers=ada.headers))
     assert "limit=1" in link and "cursor=" in link and "offset" not in link
 
 
@@ -199,7 +197,7 @@ async def test_todos_created_at_the_same_instant_are_paged_by_id(client, ada, da
     instant = datetime(2030, 1, 1, tzinfo=UTC)
     await run_sql(database_url, update(Todo).values(created_at=instant))
 
-    pages = await all_pages(client, ada, "/api/v1/todos?limit=2")
+    pages = await all_pages(client, ada, "/todos?limit=2")
 
     walked = [todo_id for page in pages for todo_id in page]
     assert walked == [todo["id"] for todo in reversed(todos)]
@@ -227,7 +225,7 @@ def encoded(raw: bytes) -> str:
     ],
 )
 async def test_a_cursor_the_api_did_not_hand_out_is_a_400(client, ada, cursor):
-    response = await client.get("/api/v1/todos", params={"cursor": cursor}, headers=ada.headers)
+    response = await client.get("/todos", params={"cursor": cursor}, headers=ada.headers)
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
@@ -238,7 +236,7 @@ async def test_a_cursor_never_reaches_another_users_todos(client, ada, grace):
     await add_todos(client, grace, 3)
     cursor = encoded(b'{"created_at": "2100-01-01T00:00:00Z", "id": 2147483647}')
 
-    response = await client.get("/api/v1/todos", params={"cursor": cursor}, headers=ada.headers)
+    response = await client.get("/todos", params={"cursor": cursor}, headers=ada.headers)
 
     assert (response.status_code, response.json()) == (200, [])
 
