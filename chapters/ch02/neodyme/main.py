@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from neodyme import __version__
-from neodyme.core.database import create_engine, create_sessionmaker, database_url, get_session
+from neodyme.core.database import (
+    MAX_INTEGER,
+    create_engine,
+    create_sessionmaker,
+    database_url,
+    get_session,
+)
 from neodyme.models.user import User, UserBase
 
 DESCRIPTION = """
@@ -25,8 +31,7 @@ TAGS_METADATA = [
     {"name": "users", "description": "Create and read users."},
 ]
 
-# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 class HealthStatus(BaseModel):
@@ -91,7 +96,7 @@ def create_app() -> FastAPI:
     @app.get("/users", response_model=list[User], tags=["users"])
     async def list_users(
         session: Annotated[AsyncSession, Depends(get_session)],
-        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
         limit: Annotated[int, Query(ge=1, le=100)] = 100,
     ) -> list[User]:
         """Users in id order, a page at a time."""

@@ -5,9 +5,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
+from starlette.routing import Match
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
@@ -57,16 +58,17 @@ async def method_not_allowed(request: Request, exc: HTTPException) -> JSONRespon
 
     FastAPI makes one route per method, and the 405 it raises names only the methods of the
     route whose path matched first: ``Allow: GET`` for ``/users/1``, which also takes PATCH
-    and DELETE. The OpenAPI document knows every method of every path.
+    and DELETE. So the handler asks every route, as the router does, whether it serves the path.
     """
-    paths = request.app.openapi()["paths"]
-    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
-    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
-    literal = [path for path in matching if "{" not in path]
-    methods = {method.upper() for path in literal or matching for method in paths[path]}
+    methods = {
+        method
+        for route in iter_route_contexts(request.app.routes)
+        if route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
+    }
     if "GET" in methods:
         methods.add("HEAD")
-    allow = ", ".join(sorted(methods)) if methods else (exc.headers or {}).get("Allow", "")
+    allow = ", ".join(sorted(methods))
     return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": allow})
 
 

@@ -8,13 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from neodyme.core.database import get_session
+from neodyme.core.database import MAX_INTEGER, get_session
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 EMAIL_TAKEN = "A user with this email already exists"
 
@@ -74,7 +73,7 @@ async def read_user(
 @router.get("", response_model=list[UserPublic])
 async def list_users(
     session: Annotated[AsyncSession, Depends(get_session)],
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> list[User]:
     """Users in id order, a page at a time."""

@@ -14,6 +14,14 @@ from sqlalchemy.ext.asyncio import (
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neodyme.db"
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value of an INTEGER column: PostgreSQL stores it in 32 bits.
+
+An id above it cannot exist, and asyncpg would refuse to send it (a 500); no table holds more
+rows, so no offset needs to be larger. Requests bound ids and offsets by it: a 422 on every
+database.
+"""
+
 
 def database_url() -> str:
     """The SQLAlchemy async URL from ``NEODYME_DATABASE_URL``, or the embedded SQLite file."""

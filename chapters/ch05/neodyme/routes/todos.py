@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.dependencies import TodoRepositoryDep, UserRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.repositories.user import UserNotFoundError
@@ -12,7 +13,7 @@ from neodyme.services.todos import add_todo_for, list_todos_of
 
 router = APIRouter(prefix="/users/{user_id}/todos", tags=["todos"])
 
-TodoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 NOT_FOUND = {
     404: {"model": ErrorMessage, "description": "No such user, or no such todo of theirs."}
@@ -51,7 +52,7 @@ async def list_todos(
     users: UserRepositoryDep,
     todos: TodoRepositoryDep,
     completed: bool | None = None,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Todo]:
     """The user's todos, newest first; `completed` filters by state."""

@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.dependencies import UserRepositoryDep
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 from neodyme.repositories.user import EmailTakenError, UserRepository
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 EMAIL_TAKEN = "A user with this email already exists"
 
@@ -59,7 +59,7 @@ async def read_user(user_id: UserId, users: UserRepositoryDep) -> User:
 @router.get("", response_model=list[UserPublic])
 async def list_users(
     users: UserRepositoryDep,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> list[User]:
     """Users in id order, a page at a time."""

@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import RouteContext, iter_route_contexts
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
+from starlette.routing import Match
 
 from neodyme.core.exceptions import NeodymeError
 
@@ -104,13 +105,23 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def routes_of_path(request: Request) -> list[RouteContext]:
+    """The routes that serve the request's path, whatever their method, matched as the router does.
+
+    ``iter_route_contexts`` lists the routes of included routers too, each with its full path.
+    """
+    return [
+        route
+        for route in iter_route_contexts(request.app.routes)
+        if route.matches(request.scope)[0] is not Match.NONE
+    ]
+
+
 def documented_paths(request: Request) -> list[dict[str, Any]]:
     """The OpenAPI document's entries for the request's path: its operations, by method."""
     paths = request.app.openapi()["paths"]
-    matching = [path for path in paths if compile_path(path)[0].match(request.url.path)]
-    # A literal path wins over a template, as in the router: /users/me is not /users/{user_id}.
-    literal = [path for path in matching if "{" not in path]
-    return [paths[path] for path in literal or matching]
+    templates = {route.path_format for route in routes_of_path(request)}
+    return [paths[template] for template in templates if template in paths]
 
 
 def allowed_methods(request: Request) -> str:
@@ -118,9 +129,9 @@ def allowed_methods(request: Request) -> str:
 
     FastAPI makes one route per method, and its 405 names only the methods of the route whose
     path matched first: ``Allow: GET`` for ``/users/1``, which also takes PATCH and DELETE.
-    The OpenAPI document knows every method of every path.
+    So ask every route whose path matches for its methods.
     """
-    methods = {method.upper() for operations in documented_paths(request) for method in operations}
+    methods = {method for route in routes_of_path(request) for method in route.methods or ()}
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))

@@ -35,10 +35,14 @@ Email = Annotated[
 ]
 """A syntactically valid address, lower-cased so that one mailbox is one account."""
 
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]+$"
+"""Text without control characters (C0, DEL, C1): they have no business in a name and break
+logs, exports and terminals; PostgreSQL cannot even store a NUL in text."""
+
 FullName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
+        strip_whitespace=True, min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS
     ),
 ]
 """1 to 100 characters once surrounding spaces are stripped; no control characters (C0, C1)."""

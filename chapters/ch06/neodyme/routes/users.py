@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import UserNotFoundError
 from neodyme.core.problems import problem_responses
 from neodyme.dependencies import UserRepositoryDep
@@ -12,8 +13,7 @@ from neodyme.repositories.user import UserRepository
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 async def get_user_or_404(users: UserRepository, user_id: int) -> User:
@@ -43,7 +43,7 @@ async def read_user(user_id: UserId, users: UserRepositoryDep) -> User:
 @router.get("", response_model=list[UserPublic], responses=problem_responses(422, 503))
 async def list_users(
     users: UserRepositoryDep,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> list[User]:
     """Users in id order, a page at a time."""

@@ -36,10 +36,14 @@ Email = Annotated[
 ]
 """A syntactically valid address, lower-cased so that one mailbox is one account."""
 
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]+$"
+"""Text without control characters (C0, DEL, C1): they have no business in a name and break
+logs, exports and terminals; PostgreSQL cannot even store a NUL in text."""
+
 FullName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
+        strip_whitespace=True, min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS
     ),
 ]
 """1 to 100 characters once surrounding spaces are stripped; no control characters (C0, C1)."""
@@ -54,7 +58,7 @@ def _fits_bcrypt(password: str) -> str:
 Password = Annotated[
     str,
     # No control characters: the login form refuses them, so such a password could never log in.
-    StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    StringConstraints(min_length=8, max_length=BCRYPT_MAX_BYTES, pattern=NO_CONTROL_CHARACTERS),
     AfterValidator(_fits_bcrypt),
     Field(
         description=(

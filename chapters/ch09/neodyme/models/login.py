@@ -12,15 +12,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from neodyme.models.user import NO_CONTROL_CHARACTERS
+
 EMAIL_MAX_LENGTH = 254
 PASSWORD_MAX_LENGTH = 256
 """Far above bcrypt's 72 bytes (a longer password is a plain 401), far below the body limit."""
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def _no_control_characters(value: str | None) -> str | None:
-    if value is not None and CONTROL_CHARACTERS.search(value):
+    """Missing and empty fields hold none; any other must match the pattern a password obeys."""
+    if value and not re.fullmatch(NO_CONTROL_CHARACTERS, value):
         raise ValueError("Control characters (such as NUL, tab or newline) are not allowed")
     return value
 

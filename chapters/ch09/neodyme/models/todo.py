@@ -9,11 +9,12 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Field, SQLModel
 
 from neodyme.models.types import RequestBody, UTCDateTime
+from neodyme.models.user import NO_CONTROL_CHARACTERS
 
 Title = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$"
+        strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS
     ),
 ]
 Description = Annotated[

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from starlette.convertors import StringConvertor, register_url_convertor
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
 from neodyme.core.problems import problem_responses
 from neodyme.dependencies import (
@@ -25,8 +26,7 @@ from neodyme.services.users import change_user, sign_up
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-# PostgreSQL's INTEGER is 32 bits wide: a larger id cannot exist, and the driver would refuse it.
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 class DigitsConvertor(StringConvertor):
@@ -114,7 +114,7 @@ async def read_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositor
 async def list_users(
     _: SuperuserDep,
     users: UserRepositoryDep,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> list[User]:
     """Users in id order, a page at a time (superusers only)."""

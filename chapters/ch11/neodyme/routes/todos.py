@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
 from neodyme.core.problems import problem_responses
 from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep
@@ -11,7 +12,7 @@ from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
-TodoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 async def get_own_todo(todos: TodoRepositoryDep, user: CurrentUserDep, todo_id: TodoId) -> Todo:
@@ -40,7 +41,7 @@ async def list_todos(
     user: CurrentUserDep,
     todos: TodoRepositoryDep,
     completed: bool | None = None,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Todo]:
     """Your todos, newest first; `completed` filters by state."""

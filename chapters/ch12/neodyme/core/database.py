@@ -22,6 +22,14 @@ from neodyme.core.exceptions import DatabaseUnavailableError
 
 logger = logging.getLogger("neodyme.database")
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value of an INTEGER column: PostgreSQL stores it in 32 bits.
+
+An id above it cannot exist, and asyncpg would refuse to send it (a 500); no table holds more
+rows, so no offset needs to be larger. Requests bound ids and offsets by it: a 422 on every
+database.
+"""
+
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """How long opening a PostgreSQL connection may take before the request gets a 503.

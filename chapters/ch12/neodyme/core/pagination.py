@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import InvalidCursorError
 
 
@@ -23,7 +24,7 @@ class Cursor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     created_at: AwareDatetime
-    id: int = Field(ge=1, le=2**31 - 1)
+    id: int = Field(ge=1, le=MAX_INTEGER)
 
     @field_validator("created_at")
     @classmethod

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
 from neodyme.core.pagination import decode_cursor, encode_cursor
 from neodyme.core.problems import problem_responses
@@ -13,7 +14,7 @@ from neodyme.services.todos import FIRST_PAGE_SIZE
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
-TodoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 async def get_own_todo(todos: TodoRepositoryDep, user: CurrentUserDep, todo_id: TodoId) -> Todo:
@@ -51,7 +52,7 @@ async def list_todos(
             description="Opaque: copy it from the `Link` header; any other value is a 400.",
         ),
     ] = None,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1, deprecated=True)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER, deprecated=True)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = FIRST_PAGE_SIZE,
 ) -> list[TodoPublic]:
     """Your todos, newest first; `completed` filters by state.
