@@ -56,6 +56,7 @@ async def lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
 
     The schema belongs to the migrations (``alembic upgrade head``), not to the app: the app
     only checks that the database is at the newest revision before it serves anything.
+    FastAPI passes only ``app``; ``create_app`` binds the other arguments (``functools.partial``).
     """
     engine = create_engine(
         settings.database_url,
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS_METADATA,
-        lifespan=partial(lifespan, settings=settings),  # it builds the app's Resources
+        lifespan=partial(lifespan, settings=settings),
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
