@@ -11,6 +11,7 @@ from neodyme.core.database import create_engine, create_sessionmaker, database_u
 from neodyme.core.head import HeadMiddleware
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
+from neodyme.core.resources import Resources
 from neodyme.routes import todos, users
 
 DESCRIPTION = """
@@ -46,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(database_url())
     try:
         await check_database_is_at_head(engine)
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.resources = Resources(sessionmaker=create_sessionmaker(engine))
         yield
     finally:
         await engine.dispose()

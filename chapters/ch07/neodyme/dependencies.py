@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neodyme.core.database import get_session
 from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
 from neodyme.core.rate_limit import Attempts, client_of
+from neodyme.core.resources import ResourcesDep
 from neodyme.core.security import decode_token
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -77,10 +78,10 @@ async def get_superuser(user: CurrentUserDep) -> User:
 SuperuserDep = Annotated[User, Depends(get_superuser)]
 
 
-async def get_attempts(request: Request) -> Attempts:
+async def get_attempts(request: Request, resources: ResourcesDep) -> Attempts:
     """This request's client, counted against the app's limits (see ``core.rate_limit``)."""
     host = request.client.host if request.client else None
-    return Attempts(request.app.state.limiter, request.app.state.limits, client_of(host))
+    return Attempts(resources.limiter, resources.limits, client_of(host))
 
 
 AttemptsDep = Annotated[Attempts, Depends(get_attempts)]

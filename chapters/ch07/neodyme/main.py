@@ -14,6 +14,7 @@ from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMidd
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.core.resources import Resources
 from neodyme.core.security import WeakSecretKeyError, check_secret_key, prepare_dummy_hash
 from neodyme.routes import auth, todos, users
 
@@ -67,7 +68,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         await check_database_is_at_head(engine)
         await prepare_dummy_hash()
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.resources = Resources(
+            sessionmaker=create_sessionmaker(engine),
+            limiter=AttemptLimiter(LIMIT_WINDOW_SECONDS),
+            limits=Limits(
+                guesses_per_account_and_client=LOGIN_FAILURES_ALLOWED,
+                guesses_per_account=LOGIN_FAILURES_PER_ACCOUNT,
+                guesses_per_client=LOGIN_FAILURES_PER_CLIENT,
+                email_claims=EMAIL_CLAIMS_ALLOWED,
+                window_seconds=LIMIT_WINDOW_SECONDS,
+            ),
+        )
         yield
     finally:
         await engine.dispose()
@@ -93,14 +104,6 @@ def create_app() -> FastAPI:
     app.add_middleware(HeadMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.state.limits = Limits(
-        guesses_per_account_and_client=LOGIN_FAILURES_ALLOWED,
-        guesses_per_account=LOGIN_FAILURES_PER_ACCOUNT,
-        guesses_per_client=LOGIN_FAILURES_PER_CLIENT,
-        email_claims=EMAIL_CLAIMS_ALLOWED,
-        window_seconds=LIMIT_WINDOW_SECONDS,
-    )
-    app.state.limiter = AttemptLimiter(LIMIT_WINDOW_SECONDS)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(todos.router)

@@ -11,6 +11,7 @@ import struct
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from neodyme.core import database
 from neodyme.core.database import create_engine, create_sessionmaker
+from neodyme.core.resources import get_resources
 from neodyme.main import create_app
 
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
@@ -105,7 +107,9 @@ async def read_and_write(app_database_url: str, broken_url: str, monkeypatch) ->
     app = create_app()
     async with app.router.lifespan_context(app):
         broken = create_engine(broken_url, connect_timeout=0.5)
-        app.state.sessionmaker = create_sessionmaker(broken)
+        # Every request gets its sessions through get_resources: replace what it returns.
+        resources = replace(app.state.resources, sessionmaker=create_sessionmaker(broken))
+        app.dependency_overrides[get_resources] = lambda: resources
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             login = {"username": ADA["email"], "password": ADA["password"]}

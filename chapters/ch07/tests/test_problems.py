@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text
 
 from neodyme.core.database import close_session, create_engine, create_sessionmaker
 from neodyme.core.problems import MAX_REPORTED_ERRORS, expected_body
+from neodyme.core.resources import get_resources
 from neodyme.main import MAX_BODY_BYTES, create_app
 from neodyme.models.types import MAX_BODY_MEMBERS
 
@@ -250,7 +252,9 @@ async def test_an_unreachable_database_is_a_503_problem(migrated_database_url, m
     async with app.router.lifespan_context(app):
         # Nothing listens on port 1: every connection attempt is refused.
         broken = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/neodyme")
-        app.state.sessionmaker = create_sessionmaker(broken)
+        # Every request gets its sessions through get_resources: replace what it returns.
+        resources = replace(app.state.resources, sessionmaker=create_sessionmaker(broken))
+        app.dependency_overrides[get_resources] = lambda: resources
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             read = await client.post("/auth/token", data={"username": "a@b.co", "password": "x"})

@@ -15,6 +15,7 @@ from neodyme.core.config import Settings
 from neodyme.core.database import get_session
 from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
 from neodyme.core.rate_limit import Attempts, client_of
+from neodyme.core.resources import ResourcesDep
 from neodyme.core.security import decode_token
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -23,9 +24,9 @@ from neodyme.repositories.user import UserRepository
 from neodyme.services.auth import AuthService
 
 
-async def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     """The settings this app was created with (``create_app(settings)``)."""
-    return request.app.state.settings
+    return resources.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
@@ -88,10 +89,10 @@ async def get_superuser(user: CurrentUserDep) -> User:
 SuperuserDep = Annotated[User, Depends(get_superuser)]
 
 
-async def get_attempts(request: Request) -> Attempts:
+async def get_attempts(request: Request, resources: ResourcesDep) -> Attempts:
     """This request's client, counted against the app's limits (see ``core.rate_limit``)."""
     host = request.client.host if request.client else None
-    return Attempts(request.app.state.limiter, request.app.state.limits, client_of(host))
+    return Attempts(resources.limiter, resources.limits, client_of(host))
 
 
 AttemptsDep = Annotated[Attempts, Depends(get_attempts)]

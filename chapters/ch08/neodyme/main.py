@@ -4,6 +4,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -17,6 +18,7 @@ from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMidd
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.core.resources import Resources
 from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, todos, users
 
@@ -49,13 +51,13 @@ class HealthStatus(BaseModel):
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     """Open the database when the app starts and release its connections when it stops.
 
     The schema belongs to the migrations (``alembic upgrade head``), not to the app: the app
     only checks that the database is at the newest revision before it serves anything.
+    FastAPI passes only ``app``; ``create_app`` binds the other arguments (``functools.partial``).
     """
-    settings: Settings = app.state.settings
     engine = create_engine(
         settings.database_url,
         echo=settings.debug,
@@ -64,7 +66,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         await check_database_is_at_head(engine)
         await prepare_dummy_hash(settings.bcrypt_rounds)
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.resources = Resources(
+            settings=settings,
+            sessionmaker=create_sessionmaker(engine),
+            limiter=AttemptLimiter(settings.login_failure_window_seconds),
+            limits=Limits(
+                guesses_per_account_and_client=settings.login_failures_allowed,
+                guesses_per_account=settings.login_failures_per_account,
+                guesses_per_client=settings.login_failures_per_client,
+                email_claims=settings.email_claims_allowed,
+                window_seconds=settings.login_failure_window_seconds,
+            ),
+        )
         yield
     finally:
         await engine.dispose()
@@ -80,12 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS_METADATA,
-        lifespan=lifespan,
+        lifespan=partial(lifespan, settings=settings),
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
     )
-    app.state.settings = settings
 
     @app.get("/health", response_model=HealthStatus, tags=["health"])
     async def health() -> HealthStatus:
@@ -103,14 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.state.limits = Limits(
-        guesses_per_account_and_client=settings.login_failures_allowed,
-        guesses_per_account=settings.login_failures_per_account,
-        guesses_per_client=settings.login_failures_per_client,
-        email_claims=settings.email_claims_allowed,
-        window_seconds=settings.login_failure_window_seconds,
-    )
-    app.state.limiter = AttemptLimiter(settings.login_failure_window_seconds)
     for router in (auth.router, users.router, todos.router):
         app.include_router(router, prefix=settings.api_prefix)
     return app

@@ -1,9 +1,11 @@
 import asyncio
+from dataclasses import replace
 
 import httpx
 
 from neodyme import __version__
 from neodyme.core.database import create_engine
+from neodyme.core.resources import get_resources
 from neodyme.main import create_app
 
 
@@ -45,15 +47,15 @@ async def test_ready_checks_the_database(client):
 async def test_not_ready_is_a_503_problem_when_the_database_is_unreachable(settings):
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        healthy_engine = app.state.engine
         # Nothing listens on port 1: the readiness check's connection is refused.
-        app.state.engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/neodyme")
+        broken = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/neodyme")
+        resources = replace(app.state.resources, engine=broken)
+        app.dependency_overrides[get_resources] = lambda: resources
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             ready = await client.get("/health/ready")
             alive = await client.get("/health")
-        await app.state.engine.dispose()
-        app.state.engine = healthy_engine
+        await broken.dispose()
 
     assert ready.status_code == 503
     assert ready.headers["content-type"] == "application/problem+json"
@@ -65,7 +67,6 @@ async def test_not_ready_is_a_503_problem_when_the_database_is_unreachable(setti
 async def test_not_ready_when_the_database_is_slower_than_the_timeout(settings):
     app = create_app(settings.model_copy(update={"readiness_timeout_seconds": 0.05}))
     async with app.router.lifespan_context(app):
-        engine = app.state.engine
 
         class SlowEngine:
             """Connects only after the readiness timeout has run out."""
@@ -80,11 +81,11 @@ async def test_not_ready_when_the_database_is_slower_than_the_timeout(settings):
             async def __aexit__(self, *exc_info):
                 return False
 
-        app.state.engine = SlowEngine()
+        resources = replace(app.state.resources, engine=SlowEngine())
+        app.dependency_overrides[get_resources] = lambda: resources
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.get("/health/ready")
-        app.state.engine = engine
 
     assert response.status_code == 503
     database = response.json()["components"]["database"]

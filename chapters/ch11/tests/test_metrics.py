@@ -8,7 +8,6 @@ from factories import todo_payload
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-from starlette.datastructures import State
 
 from neodyme.core.metrics import DatabasePoolCollector
 from neodyme.main import create_app
@@ -139,11 +138,11 @@ async def test_the_database_pool_is_reported_and_every_connection_went_back(clie
 
 
 def test_a_pool_without_figures_reports_nothing(tmp_path):
-    state = State()
-    assert list(DatabasePoolCollector(state).collect()) == []  # not started: no engine yet
+    pool = DatabasePoolCollector()
+    assert list(pool.collect()) == []  # not started: no engine yet
 
-    state.engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/x.db", poolclass=NullPool)
-    assert list(DatabasePoolCollector(state).collect()) == []
+    pool.engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/x.db", poolclass=NullPool)
+    assert list(pool.collect()) == []
 
 
 async def test_metrics_stay_out_of_the_api_schema(client):

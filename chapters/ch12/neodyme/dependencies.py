@@ -16,6 +16,7 @@ from neodyme.core.context import set_current_user
 from neodyme.core.database import get_session
 from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
 from neodyme.core.rate_limit import Attempts, client_of
+from neodyme.core.resources import ResourcesDep
 from neodyme.core.security import decode_token
 from neodyme.models.user import UserPublic
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -26,21 +27,21 @@ from neodyme.services.todos import TodoPages
 from neodyme.services.users import cached_user
 
 
-async def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     """The settings this app was created with (``create_app(settings)``)."""
-    return request.app.state.settings
+    return resources.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_user_repository(session: SessionDep, request: Request) -> UserRepository:
-    return UserRepository(session, request.app.state.cache)
+async def get_user_repository(session: SessionDep, resources: ResourcesDep) -> UserRepository:
+    return UserRepository(session, resources.cache)
 
 
-async def get_todo_repository(session: SessionDep, request: Request) -> TodoRepository:
-    return TodoRepository(session, request.app.state.cache)
+async def get_todo_repository(session: SessionDep, resources: ResourcesDep) -> TodoRepository:
+    return TodoRepository(session, resources.cache)
 
 
 async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
@@ -52,9 +53,9 @@ TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
 
 
-async def get_todo_pages(request: Request) -> TodoPages:
+async def get_todo_pages(resources: ResourcesDep) -> TodoPages:
     """Pages of todos, which open a (read) session only when the cache cannot answer."""
-    return TodoPages(request.app.state.cache, request.app.state.read_sessionmaker)
+    return TodoPages(resources.cache, resources.read_sessionmaker)
 
 
 TodoPagesDep = Annotated[TodoPages, Depends(get_todo_pages)]
@@ -75,7 +76,7 @@ bearer_token = OAuth2PasswordBearer(tokenUrl="api/v1/auth/token", auto_error=Fal
 
 async def get_current_user(
     token: Annotated[str | None, Depends(bearer_token)],
-    request: Request,
+    resources: ResourcesDep,
     settings: SettingsDep,
 ) -> UserPublic:
     """The active user named by a valid access token, from the cache when it holds them.
@@ -86,8 +87,7 @@ async def get_current_user(
     if token is None:
         raise UnauthorizedError
     user_id = int(decode_token(token, "access", settings)["sub"])
-    state = request.app.state
-    user = await cached_user(state.cache, state.read_sessionmaker, user_id)
+    user = await cached_user(resources.cache, resources.read_sessionmaker, user_id)
     if user is None or not user.is_active:
         raise InvalidTokenError
     set_current_user(user.id)  # every log record of this request now names the user
@@ -106,10 +106,10 @@ async def get_superuser(user: CurrentUserDep) -> UserPublic:
 SuperuserDep = Annotated[UserPublic, Depends(get_superuser)]
 
 
-async def get_attempts(request: Request) -> Attempts:
+async def get_attempts(request: Request, resources: ResourcesDep) -> Attempts:
     """This request's client, counted against the app's limits (see ``core.rate_limit``)."""
     host = request.client.host if request.client else None
-    return Attempts(request.app.state.limiter, request.app.state.limits, client_of(host))
+    return Attempts(resources.limiter, resources.limits, client_of(host))
 
 
 AttemptsDep = Annotated[Attempts, Depends(get_attempts)]

@@ -3,6 +3,7 @@
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,6 +30,7 @@ from neodyme.core.problems import add_problem_handlers
 from neodyme.core.queries import count_queries
 from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
+from neodyme.core.resources import Resources
 from neodyme.core.security import prepare_dummy_hash
 from neodyme.routes import auth, health, metrics, todos, users
 
@@ -56,13 +58,13 @@ TAGS_METADATA = [
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> AsyncIterator[None]:
     """Open the database when the app starts and release its connections when it stops.
 
     The schema belongs to the migrations (``alembic upgrade head``), not to the app: the app
     only checks that the database is at the newest revision before it serves anything.
+    FastAPI passes only ``app``; ``create_app`` binds the other arguments (``functools.partial``).
     """
-    settings: Settings = app.state.settings
     engine = create_engine(
         settings.database_url,
         echo=settings.debug,
@@ -70,20 +72,33 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         **pool_options(settings),
     )
     count_queries(engine)
+    in_memory = AttemptLimiter(settings.login_failure_window_seconds)
     redis = None
     if settings.redis_url:
         redis = SharedRedis(
             settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_seconds
         )
-        app.state.limiter = RedisAttemptLimiter(redis, fallback=app.state.limiter)
     try:
         await check_database_is_at_head(engine)
         await prepare_dummy_hash(settings.bcrypt_rounds)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        app.state.cache = create_cache(settings, redis)
-        app.state.redis = redis
+        app_metrics.pool.engine = engine
+        app.state.resources = Resources(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            read_sessionmaker=create_read_sessionmaker(engine),
+            metrics=app_metrics,
+            limiter=in_memory if redis is None else RedisAttemptLimiter(redis, fallback=in_memory),
+            limits=Limits(
+                guesses_per_account_and_client=settings.login_failures_allowed,
+                guesses_per_account=settings.login_failures_per_account,
+                guesses_per_client=settings.login_failures_per_client,
+                email_claims=settings.email_claims_allowed,
+                window_seconds=settings.login_failure_window_seconds,
+            ),
+            cache=create_cache(settings, redis),
+            redis=redis,
+        )
         yield
     finally:
         await engine.dispose()
@@ -97,17 +112,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
     configure_error_tracking(settings)
     docs = settings.serve_docs
+    app_metrics = Metrics()
     app = FastAPI(
         title="Neodyme",
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS_METADATA,
-        lifespan=lifespan,
+        lifespan=partial(lifespan, settings=settings, app_metrics=app_metrics),
         openapi_url="/openapi.json" if docs else None,
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
     if docs:
         add_offline_docs(app)
 
@@ -123,20 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    app.state.metrics = Metrics(app.state)
     app.add_middleware(
         RequestObservabilityMiddleware,
-        metrics=app.state.metrics,
+        metrics=app_metrics,
         slow_request_ms=settings.slow_request_ms,
     )
-    app.state.limits = Limits(
-        guesses_per_account_and_client=settings.login_failures_allowed,
-        guesses_per_account=settings.login_failures_per_account,
-        guesses_per_client=settings.login_failures_per_client,
-        email_claims=settings.email_claims_allowed,
-        window_seconds=settings.login_failure_window_seconds,
-    )
-    app.state.limiter = AttemptLimiter(settings.login_failure_window_seconds)
     app.include_router(health.router)
     if settings.metrics_enabled:
         app.include_router(metrics.router)

@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from neodyme.core.exceptions import DatabaseUnavailableError
+from neodyme.core.resources import ResourcesDep
 
 logger = logging.getLogger("neodyme.database")
 
@@ -131,13 +131,13 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """A FastAPI dependency: one session per request, closed when the request is done.
 
     A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
     the request it shows up.
     """
-    session = request.app.state.sessionmaker()
+    session = resources.sessionmaker()
     try:
         yield session
     except Exception as exc:

@@ -8,13 +8,14 @@ within a timeout, so traffic should be sent here.
 import asyncio
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
 from neodyme.core.problems import problem_responses
+from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import SettingsDep
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -42,11 +43,11 @@ async def health() -> HealthStatus:
 
 
 @router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
-async def ready(request: Request, settings: SettingsDep) -> ReadinessStatus:
+async def ready(settings: SettingsDep, resources: ResourcesDep) -> ReadinessStatus:
     """Readiness: the database answers `SELECT 1` within the timeout, or 503."""
     try:
         async with asyncio.timeout(settings.readiness_timeout_seconds):
-            async with request.app.state.engine.connect() as connection:
+            async with resources.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure at all means "do not send traffic here"
         logger.warning("Not ready: database check failed: %r", exc)

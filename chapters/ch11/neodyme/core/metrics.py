@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
-from starlette.datastructures import State
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -29,7 +29,7 @@ UNMATCHED_ROUTE = "unmatched"
 class Metrics:
     """The app's metric instruments, all registered in the app's own registry."""
 
-    def __init__(self, app_state: State) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "neodyme_http_requests",
@@ -48,7 +48,8 @@ class Metrics:
             "Requests being served right now.",
             registry=self.registry,
         )
-        self.registry.register(DatabasePoolCollector(app_state))
+        self.pool = DatabasePoolCollector()
+        self.registry.register(self.pool)
         # Every request updates two series; ``labels()`` validates and looks its labels up each
         # time it is called, so each combination's pair is looked up once and kept here.
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
@@ -69,19 +70,18 @@ class Metrics:
 
 
 class DatabasePoolCollector(Collector):
-    """Reads the engine's connection pool at every scrape (the engine exists once started).
+    """Reads ``engine``'s connection pool at every scrape; the lifespan sets it once it exists.
 
     A pool where ``checked_out`` stays at ``size + max_overflow`` makes requests queue for a
     connection: the numbers that tell "the database is slow" from "we ask it too little at once".
     Pools that keep no such figures (``NullPool``, ``StaticPool``) report nothing.
     """
 
-    def __init__(self, app_state: State) -> None:
-        self.app_state = app_state
+    def __init__(self) -> None:
+        self.engine: AsyncEngine | None = None
 
     def collect(self) -> Iterator[Metric]:
-        engine = getattr(self.app_state, "engine", None)
-        pool = engine.pool if engine is not None else None
+        pool = self.engine.pool if self.engine is not None else None
         if not isinstance(pool, QueuePool):
             return
         figures = {

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
 from neodyme.core.problems import problem_responses
+from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import SettingsDep
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -67,12 +68,10 @@ async def check_database(engine: AsyncEngine, timeout_seconds: float) -> Compone
 
 
 @router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
-async def ready(request: Request, settings: SettingsDep) -> ReadinessStatus:
+async def ready(settings: SettingsDep, resources: ResourcesDep) -> ReadinessStatus:
     """Readiness: every component answers within the timeout, or 503 naming the failing ones."""
     components = {
-        "database": await check_database(
-            request.app.state.engine, settings.readiness_timeout_seconds
-        )
+        "database": await check_database(resources.engine, settings.readiness_timeout_seconds)
     }
     failing = [name for name, component in components.items() if component.status != "ok"]
     if failing:

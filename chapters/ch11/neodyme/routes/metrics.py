@@ -6,14 +6,14 @@ production, let only the internal network reach it (the proxy or ingress does no
 or turn it off with ``NEODYME_METRICS_ENABLED=false``.
 """
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from neodyme.core.resources import ResourcesDep
 
 router = APIRouter()
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+async def metrics(resources: ResourcesDep) -> Response:
+    return Response(generate_latest(resources.metrics.registry), media_type=CONTENT_TYPE_LATEST)

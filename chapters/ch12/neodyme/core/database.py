@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from neodyme.core.config import Settings
 from neodyme.core.exceptions import DatabaseUnavailableError
+from neodyme.core.resources import ResourcesDep
 
 logger = logging.getLogger("neodyme.database")
 
@@ -207,13 +207,13 @@ async def close_session(session: AsyncSession) -> None:
         logger.warning("The database connection was lost while closing a session: %r", exc)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     """A FastAPI dependency: one session per request, closed when the request is done.
 
     A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
     the request it shows up.
     """
-    async with open_session(request.app.state.sessionmaker) as session:
+    async with open_session(resources.sessionmaker) as session:
         yield session
 
 

@@ -2,7 +2,7 @@
 
 An ``AttemptLimiter`` counts attempts per key in a sliding window, in this process's memory;
 a ``RedisAttemptLimiter`` keeps the same counts in Redis, shared by every process. Each
-``Quota`` pairs a key with the attempts it may make. Both limiters offer the same two
+``Quota`` pairs a key with the attempts it may make. Both limiters, each a ``Limiter``, offer two
 coroutines: ``acquire`` counts an attempt (or says how long to wait) and ``succeeded`` takes
 it back when it turned out harmless. ``Attempts`` builds the keys for one client, the way OWASP's
 Authentication Cheat Sheet describes: a tight limit per (account, client), a looser one per
@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from neodyme.core.exceptions import TooManyRequestsError
 from neodyme.core.redis import REDIS_ERRORS, SharedRedis
@@ -38,6 +39,16 @@ class Limits:
 class Quota:
     key: str
     allowed: int
+
+
+class Limiter(Protocol):
+    """Where attempts are counted: this process's memory, or Redis."""
+
+    async def acquire(self, quotas: list[Quota]) -> int | None:
+        """Count an attempt for every quota's key, or, if one is used up, the seconds to wait."""
+
+    async def succeeded(self, reset_key: str, forgive_keys: list[str]) -> None:
+        """A harmless attempt: forget ``reset_key``'s count, take one back from the others."""
 
 
 def limit_key(kind: str, *parts: str) -> str:
@@ -219,9 +230,7 @@ class RedisAttemptLimiter:
 class Attempts:
     """One client's attempts at what must stay rare, counted against ``limits``."""
 
-    def __init__(
-        self, limiter: AttemptLimiter | RedisAttemptLimiter, limits: Limits, client: str
-    ) -> None:
+    def __init__(self, limiter: Limiter, limits: Limits, client: str) -> None:
         self.limiter = limiter
         self.limits = limits
         self.client = client

@@ -5,9 +5,10 @@ Token responses carry ``Cache-Control: no-store``: a token must never sit in a c
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
 
 from neodyme.core.problems import problem_responses
+from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import AttemptsDep, AuthServiceDep
 from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
@@ -29,10 +30,10 @@ async def forbid_caching(response: Response) -> None:
     responses=problem_responses(400, 401, 413, 422, 429, 503),
 )
 async def log_in(
-    request: Request,
     form: Annotated[LoginForm, Form()],
     auth: AuthServiceDep,
     attempts: AttemptsDep,
+    resources: ResourcesDep,
     background: BackgroundTasks,
 ) -> TokenPair:
     """OAuth2 password flow: a form (`application/x-www-form-urlencoded`, not JSON) with
@@ -44,7 +45,7 @@ async def log_in(
     """
     user = await auth.authenticate(form.username.strip().lower(), form.password, attempts)
     # Bookkeeping the client does not wait for: it runs once the response has been sent.
-    background.add_task(record_login, request.app.state.sessionmaker, user.id)
+    background.add_task(record_login, resources.sessionmaker, user.id)
     return await auth.issue_tokens(user)
 
 

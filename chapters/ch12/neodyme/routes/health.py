@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +24,7 @@ from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
 from neodyme.core.problems import problem_responses
 from neodyme.core.redis import SharedRedis
+from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import SettingsDep
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -87,16 +88,15 @@ async def check_redis(redis: SharedRedis, timeout_seconds: float) -> ComponentSt
 
 
 @router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
-async def ready(request: Request, settings: SettingsDep) -> ReadinessStatus:
+async def ready(settings: SettingsDep, resources: ResourcesDep) -> ReadinessStatus:
     """Readiness: the database answers within the timeout, or 503 naming the failing ones.
 
     `status` is `degraded` when only Redis does not answer: still ready, but slower.
     """
     timeout = settings.readiness_timeout_seconds
-    state = request.app.state
-    components = {"database": await check_database(state.engine, timeout)}
-    if state.redis is not None:
-        components["redis"] = await check_redis(state.redis, timeout)
+    components = {"database": await check_database(resources.engine, timeout)}
+    if resources.redis is not None:
+        components["redis"] = await check_redis(resources.redis, timeout)
     if components["database"].status != "ok":
         raise NotReadyError(
             "Not answering: database.",
