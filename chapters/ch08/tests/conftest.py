@@ -117,7 +117,7 @@ def api_url(app: FastAPI) -> str:
     """Where an in-process client finds ``app``'s resources: under its prefix, so a test asks
     for "/users". What stays at the server's root takes an absolute URL: "http://test/health".
     """
-    return f"http://test{app.state.settings.api_prefix}"
+    return f"http://test{app.state.resources.settings.api_prefix}"
 
 
 @pytest.fixture
