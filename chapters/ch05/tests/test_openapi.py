@@ -69,18 +69,13 @@ async def test_openapi_documents_the_errors_each_user_route_answers(client):
 
 async def test_openapi_documents_the_errors_each_todo_route_answers(client):
     paths = (await client.get("/openapi.json")).json()["paths"]
+    todos, todo = paths["/users/{user_id}/todos"], paths["/users/{user_id}/todos/{todo_id}"]
 
-    documented = {
-        (method, path): set(operation["responses"])
-        for path, operations in paths.items()
-        for method, operation in operations.items()
-    }
-    todos, todo = "/users/{user_id}/todos", "/users/{user_id}/todos/{todo_id}"
-    assert documented[("post", todos)] == {"201", "400", "404", "422"}
-    assert documented[("get", todos)] == {"200", "404", "422"}
-    assert documented[("get", todo)] == {"200", "404", "422"}
-    assert documented[("patch", todo)] == {"200", "400", "404", "422"}
-    assert documented[("delete", todo)] == {"204", "404", "422"}
+    assert set(todos["post"]["responses"]) == {"201", "400", "404", "422"}
+    assert set(todos["get"]["responses"]) == {"200", "404", "422"}
+    assert set(todo["get"]["responses"]) == {"200", "404", "422"}
+    assert set(todo["patch"]["responses"]) == {"200", "400", "404", "422"}
+    assert set(todo["delete"]["responses"]) == {"204", "404", "422"}
 
 
 async def test_a_wrong_method_is_405_listing_every_method_of_the_path(client):

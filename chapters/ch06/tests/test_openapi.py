@@ -72,18 +72,13 @@ async def test_openapi_documents_each_error_as_the_problem_the_app_sends(client)
 
 async def test_openapi_documents_the_problems_each_todo_route_answers(client):
     paths = (await client.get("/openapi.json")).json()["paths"]
+    todos, todo = paths["/users/{user_id}/todos"], paths["/users/{user_id}/todos/{todo_id}"]
 
-    documented = {
-        (method, path): set(operation["responses"])
-        for path, operations in paths.items()
-        for method, operation in operations.items()
-    }
-    todos, todo = "/users/{user_id}/todos", "/users/{user_id}/todos/{todo_id}"
-    assert documented[("post", todos)] == {"201", "400", "404", "422", "503"}
-    assert documented[("get", todos)] == {"200", "404", "422", "503"}
-    assert documented[("get", todo)] == {"200", "404", "422", "503"}
-    assert documented[("patch", todo)] == {"200", "400", "404", "422", "503"}
-    assert documented[("delete", todo)] == {"204", "404", "422", "503"}
+    assert set(todos["post"]["responses"]) == {"201", "400", "404", "422", "503"}
+    assert set(todos["get"]["responses"]) == {"200", "404", "422", "503"}
+    assert set(todo["get"]["responses"]) == {"200", "404", "422", "503"}
+    assert set(todo["patch"]["responses"]) == {"200", "400", "404", "422", "503"}
+    assert set(todo["delete"]["responses"]) == {"204", "404", "422", "503"}
 
 
 async def test_a_wrong_method_is_a_405_problem_listing_every_method_of_the_path(client):
