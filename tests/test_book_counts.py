@@ -251,12 +251,12 @@ PROSE_FIGURES = [
 # (page, a sentence's pattern naming lines of the coverage report, the module they are in)
 PROSE_LINES = [
     ("ch09.md", r"`main.py` (\S+) is the one-line exit", "main.py"),
-    ("ch09.md", r"`problems.py` `(\S+)`: a branch never taken", "core/problems.py"),
+    ("ch09.md", r"`problems.py` `(\S+)`: a branch never taken", "web/problems.py"),
     ("ch09.md", r"`rate_limit.py` `(\S+)`:", "core/rate_limit.py"),
     ("ch09.md", r"`security.py` (\S+):", "core/security.py"),
     ("ch09.md", r"`services/auth.py` (\d+):", "services/auth.py"),
-    ("ch09.md", r"`middleware.py` (\S+) and", "core/middleware.py"),
-    ("ch09.md", r"`middleware.py` \S+ and (\S+):", "core/middleware.py"),
+    ("ch09.md", r"`middleware.py` (\S+) and", "web/middleware.py"),
+    ("ch09.md", r"`middleware.py` \S+ and (\S+):", "web/middleware.py"),
 ]
 
 

@@ -4,14 +4,35 @@ A route that declares ``users: UserRepositoryDep`` gets a repository bound to th
 database session; tests can replace any provider with ``app.dependency_overrides``.
 """
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from neodyme.core.database import get_session
+from neodyme.core.database import close_session, is_unreachable
+from neodyme.core.exceptions import DatabaseUnavailableError
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
+from neodyme.resources import ResourcesDep
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one session per request, closed when the request is done.
+
+    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
+    the request it shows up.
+    """
+    session = resources.sessionmaker()
+    try:
+        yield session
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise DatabaseUnavailableError from exc
+        raise
+    finally:
+        await close_session(session)
+
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 

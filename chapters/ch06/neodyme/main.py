@@ -8,11 +8,11 @@ from pydantic import BaseModel
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
-from neodyme.core.head import HeadMiddleware
 from neodyme.core.migrations import check_database_is_at_head
-from neodyme.core.problems import add_problem_handlers
-from neodyme.core.resources import Resources
+from neodyme.resources import Resources
 from neodyme.routes import todos, users
+from neodyme.web.head import HeadMiddleware
+from neodyme.web.problems import add_problem_handlers
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.

@@ -9,14 +9,14 @@ from pydantic import BaseModel
 
 from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
-from neodyme.core.head import HeadMiddleware
-from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
-from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.resources import Resources
 from neodyme.core.security import WeakSecretKeyError, check_secret_key, prepare_dummy_hash
+from neodyme.resources import Resources
 from neodyme.routes import auth, todos, users
+from neodyme.web.head import HeadMiddleware
+from neodyme.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from neodyme.web.problems import add_problem_handlers
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from neodyme.core import database
 from neodyme.core.database import create_engine, create_sessionmaker
-from neodyme.core.resources import get_resources
 from neodyme.main import create_app
+from neodyme.resources import get_resources
 
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
 SSL_OR_GSS_REQUEST = {80877103, 80877104}

@@ -5,6 +5,7 @@ database session; ``user: CurrentUserDep`` gets the user its bearer token names,
 request ends with a 401. Tests can replace any provider with ``app.dependency_overrides``.
 """
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,15 +13,20 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.config import Settings
-from neodyme.core.database import get_session
-from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
+from neodyme.core.database import close_session, is_unreachable
+from neodyme.core.exceptions import (
+    DatabaseUnavailableError,
+    ForbiddenError,
+    InvalidTokenError,
+    UnauthorizedError,
+)
 from neodyme.core.rate_limit import Attempts, client_of
-from neodyme.core.resources import ResourcesDep
 from neodyme.core.security import decode_token
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
+from neodyme.resources import ResourcesDep
 from neodyme.services.auth import AuthService
 
 
@@ -30,6 +36,25 @@ async def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one session per request, closed when the request is done.
+
+    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
+    the request it shows up.
+    """
+    session = resources.sessionmaker()
+    try:
+        yield session
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise DatabaseUnavailableError from exc
+        raise
+    finally:
+        await close_session(session)
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 

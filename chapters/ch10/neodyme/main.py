@@ -12,15 +12,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from neodyme import __version__
 from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker
-from neodyme.core.docs import add_offline_docs
-from neodyme.core.head import HeadMiddleware
-from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
-from neodyme.core.problems import add_problem_handlers
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.resources import Resources
 from neodyme.core.security import prepare_dummy_hash
+from neodyme.resources import Resources
 from neodyme.routes import auth, health, todos, users
+from neodyme.web.docs import add_offline_docs
+from neodyme.web.head import HeadMiddleware
+from neodyme.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from neodyme.web.problems import add_problem_handlers
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.

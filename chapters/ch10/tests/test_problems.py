@@ -13,10 +13,10 @@ from fastapi import Request
 from sqlalchemy import text
 
 from neodyme.core.database import close_session, create_engine, create_sessionmaker
-from neodyme.core.problems import MAX_REPORTED_ERRORS, expected_body
-from neodyme.core.resources import get_resources
 from neodyme.main import create_app
 from neodyme.models.types import MAX_BODY_MEMBERS
+from neodyme.resources import get_resources
+from neodyme.web.problems import MAX_REPORTED_ERRORS, expected_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
 JSON = {"content-type": "application/json"}

@@ -22,13 +22,13 @@ from pydantic import ValidationError
 from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker, wait_for_database
 from neodyme.core.exceptions import DatabaseUnavailableError, EmailTakenError
-from neodyme.core.logging import configure_logging
 from neodyme.core.migrations import (
     DatabaseNotAtHeadError,
     alembic_config,
     check_database_is_at_head,
 )
 from neodyme.models.user import User, UserCreate
+from neodyme.observability.logging import configure_logging
 from neodyme.repositories.user import UserRepository
 from neodyme.services.users import sign_up
 

@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from neodyme.core.metrics import DatabasePoolCollector
 from neodyme.main import create_app
+from neodyme.observability.metrics import DatabasePoolCollector
 
 
 async def scrape(client) -> dict[str, list]:

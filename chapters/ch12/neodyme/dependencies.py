@@ -5,6 +5,7 @@ database session; ``user: CurrentUserDep`` gets the user its bearer token names,
 request ends with a 401. Tests can replace any provider with ``app.dependency_overrides``.
 """
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,16 +13,20 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.config import Settings
-from neodyme.core.context import set_current_user
-from neodyme.core.database import get_session
-from neodyme.core.exceptions import ForbiddenError, InvalidTokenError, UnauthorizedError
+from neodyme.core.database import open_session
+from neodyme.core.exceptions import (
+    ForbiddenError,
+    InvalidTokenError,
+    UnauthorizedError,
+)
 from neodyme.core.rate_limit import Attempts, client_of
-from neodyme.core.resources import ResourcesDep
 from neodyme.core.security import decode_token
 from neodyme.models.user import UserPublic
+from neodyme.observability.context import set_current_user
 from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
+from neodyme.resources import ResourcesDep
 from neodyme.services.auth import AuthService
 from neodyme.services.todos import TodoPages
 from neodyme.services.users import cached_user
@@ -33,6 +38,18 @@ async def get_app_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """A FastAPI dependency: one session per request, closed when the request is done.
+
+    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
+    the request it shows up.
+    """
+    async with open_session(resources.sessionmaker) as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 

@@ -11,28 +11,28 @@ from fastapi.middleware.cors import CORSMiddleware
 from neodyme import __version__
 from neodyme.core.cache import create_cache
 from neodyme.core.config import ConfigurationError, Settings, get_settings
-from neodyme.core.context import route_templates
 from neodyme.core.database import (
     create_engine,
     create_read_sessionmaker,
     create_sessionmaker,
     pool_options,
 )
-from neodyme.core.docs import add_offline_docs
-from neodyme.core.error_tracking import configure_error_tracking
-from neodyme.core.head import HeadMiddleware
-from neodyme.core.logging import configure_logging
-from neodyme.core.metrics import Metrics
-from neodyme.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from neodyme.core.migrations import check_database_is_at_head
-from neodyme.core.observability import RequestObservabilityMiddleware
-from neodyme.core.problems import add_problem_handlers
-from neodyme.core.queries import count_queries
 from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
-from neodyme.core.resources import Resources
 from neodyme.core.security import prepare_dummy_hash
+from neodyme.observability.context import route_templates
+from neodyme.observability.error_tracking import configure_error_tracking
+from neodyme.observability.logging import configure_logging
+from neodyme.observability.metrics import Metrics
+from neodyme.observability.queries import count_queries
+from neodyme.observability.requests import RequestObservabilityMiddleware
+from neodyme.resources import Resources
 from neodyme.routes import auth, health, metrics, todos, users
+from neodyme.web.docs import add_offline_docs
+from neodyme.web.head import HeadMiddleware
+from neodyme.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from neodyme.web.problems import add_problem_handlers
 
 DESCRIPTION = """
 Neodyme is the API built, chapter by chapter, in the Neodyme book.

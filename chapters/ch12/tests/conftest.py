@@ -41,9 +41,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from neodyme.__main__ import create_superuser
 from neodyme.core.config import Settings
-from neodyme.core.logging import make_handler
 from neodyme.main import create_app
 from neodyme.models.user import UserCreate, UserPublic
+from neodyme.observability.logging import make_handler
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 

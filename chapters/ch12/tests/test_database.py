@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from neodyme.core.database import create_engine, create_read_sessionmaker, create_sessionmaker
 from neodyme.core.exceptions import UserNotFoundError
-from neodyme.core.pagination import Cursor
+from neodyme.models.pagination import Cursor
 from neodyme.models.todo import TodoCreate
 from neodyme.models.user import UserCreate
 from neodyme.repositories.refresh_token import RefreshTokenRepository

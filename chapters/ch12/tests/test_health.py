@@ -5,8 +5,8 @@ import httpx
 
 from neodyme import __version__
 from neodyme.core.database import create_engine
-from neodyme.core.resources import get_resources
 from neodyme.main import create_app
+from neodyme.resources import get_resources
 
 
 async def test_health_reports_ok_and_the_package_version(client):

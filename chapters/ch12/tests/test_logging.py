@@ -15,7 +15,7 @@ from factories import todo_payload
 from processes import environment, free_port, wait_until_ready
 from sqlalchemy import Engine, event
 
-from neodyme.core.logging import configure_logging, make_handler
+from neodyme.observability.logging import configure_logging, make_handler
 
 logger = logging.getLogger("neodyme.test")
 

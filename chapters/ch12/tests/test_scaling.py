@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from neodyme.core.pagination import Cursor
+from neodyme.models.pagination import Cursor
 from neodyme.models.todo import Todo
 from neodyme.models.user import User
 from neodyme.repositories.todo import page_query

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import TodoRepositoryDep, UserRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.routes.users import UserId
 from neodyme.services.todos import add_todo_for, list_todos_of
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users/{user_id}/todos", tags=["todos"])
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Path, Query, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import UserNotFoundError
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import UserRepositoryDep
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 from neodyme.repositories.user import UserRepository
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -11,7 +11,6 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import (
     AttemptsDep,
     CurrentUserDep,
@@ -23,6 +22,7 @@ from neodyme.dependencies import (
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 from neodyme.repositories.user import UserRepository
 from neodyme.services.users import change_user, sign_up
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
 

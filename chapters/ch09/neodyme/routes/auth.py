@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Response, status
 
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import AttemptsDep, AuthServiceDep
 from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, make_url, text
@@ -16,7 +15,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from neodyme.core.exceptions import DatabaseUnavailableError
-from neodyme.core.resources import ResourcesDep
 
 logger = logging.getLogger("neodyme.database")
 
@@ -129,23 +127,6 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     trigger a lazy load, which an async session cannot do implicitly (``MissingGreenlet``).
     """
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """A FastAPI dependency: one session per request, closed when the request is done.
-
-    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
-    the request it shows up.
-    """
-    session = resources.sessionmaker()
-    try:
-        yield session
-    except Exception as exc:
-        if is_unreachable(exc):
-            raise DatabaseUnavailableError from exc
-        raise
-    finally:
-        await close_session(session)
 
 
 async def close_session(session: AsyncSession) -> None:

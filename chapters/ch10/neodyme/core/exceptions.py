@@ -1,7 +1,7 @@
 """Every error Neodyme raises on purpose, under one base class.
 
 Each class carries an HTTP status, a short human title and a stable machine-readable ``code``
-that clients can branch on. ``neodyme.core.problems`` turns any of them into an RFC 9457
+that clients can branch on. ``neodyme.web.problems`` turns any of them into an RFC 9457
 problem response, so routes and repositories raise domain errors and never build responses.
 """
 

@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
-from neodyme.core.problems import problem_responses
-from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import SettingsDep
+from neodyme.resources import ResourcesDep
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 logger = logging.getLogger("neodyme.health")

@@ -9,7 +9,7 @@ or turn it off with ``NEODYME_METRICS_ENABLED=false``.
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from neodyme.core.resources import ResourcesDep
+from neodyme.resources import ResourcesDep
 
 router = APIRouter()
 

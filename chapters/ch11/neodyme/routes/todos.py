@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 

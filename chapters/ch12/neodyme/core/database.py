@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import (
 
 from neodyme.core.config import Settings
 from neodyme.core.exceptions import DatabaseUnavailableError
-from neodyme.core.resources import ResourcesDep
 
 logger = logging.getLogger("neodyme.database")
 
@@ -205,16 +204,6 @@ async def close_session(session: AsyncSession) -> None:
         if not is_unreachable(exc):
             raise
         logger.warning("The database connection was lost while closing a session: %r", exc)
-
-
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """A FastAPI dependency: one session per request, closed when the request is done.
-
-    A database that cannot be reached becomes ``DatabaseUnavailableError`` (503), wherever in
-    the request it shows up.
-    """
-    async with open_session(resources.sessionmaker) as session:
-        yield session
 
 
 async def wait_for_database(url: str, timeout_seconds: float) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from neodyme.core.cache import Cache
 from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
-from neodyme.core.pagination import Cursor
+from neodyme.models.pagination import Cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic
 
 

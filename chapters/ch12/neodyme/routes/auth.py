@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
 
-from neodyme.core.problems import problem_responses
-from neodyme.core.resources import ResourcesDep
 from neodyme.dependencies import AttemptsDep, AuthServiceDep
 from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
+from neodyme.resources import ResourcesDep
 from neodyme.services.auth import record_login
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.core.pagination import decode_cursor, encode_cursor
-from neodyme.core.problems import problem_responses
 from neodyme.dependencies import CurrentUserDep, TodoPagesDep, TodoRepositoryDep
+from neodyme.models.pagination import decode_cursor, encode_cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.services.todos import FIRST_PAGE_SIZE
+from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from neodyme.core.cache import Cache
 from neodyme.core.database import open_session
-from neodyme.core.pagination import Cursor
+from neodyme.models.pagination import Cursor
 from neodyme.models.todo import TodoPublic
 from neodyme.repositories.todo import TodoRepository
 

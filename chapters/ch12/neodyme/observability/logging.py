@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from neodyme.core.config import Settings
-from neodyme.core.context import current_request
+from neodyme.observability.context import current_request
 
 # Every attribute a plain LogRecord has; anything else on a record came from ``extra=``.
 # uvicorn adds ``color_message``, a copy of the message with terminal colour codes: left out.

@@ -20,8 +20,8 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neodyme.core.context import RequestContext, start_request
-from neodyme.core.metrics import Metrics
+from neodyme.observability.context import RequestContext, start_request
+from neodyme.observability.metrics import Metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id is copied into logs, headers and error reports: only short, harmless strings qualify.

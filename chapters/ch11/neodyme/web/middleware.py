@@ -4,7 +4,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neodyme.core.problems import problem
+from neodyme.web.problems import problem
 
 
 class SecurityHeadersMiddleware:
@@ -36,7 +36,10 @@ class BodySizeLimitMiddleware:
     Neither uvicorn nor Starlette limits bodies: without a limit, one client could make the app
     hold gigabytes in memory before validation even starts. A ``Content-Length`` over the limit
     is refused before a byte is read; a body sent without one (chunked) is read here, at most
-    ``max_bytes`` of it, and handed to the app only once it is known to fit.
+    ``max_bytes`` of it, and handed to the app only once it is known to fit. A request with
+    neither header has no body, and one with a ``Content-Length`` within the limit cannot send
+    more (the server reads exactly that many bytes): both go to the app untouched, so a ``GET``
+    costs this middleware one look at the headers.
 
     FastAPI's own ``max_body_size`` counts bytes too, but it answers a declared oversize body
     in plain text, outside this API's problem format.
@@ -50,9 +53,13 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self.refuse(scope, receive, send)
+        headers = Headers(scope=scope)
+        if "transfer-encoding" not in headers:
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await self.refuse(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
 
         messages: list[Message] = []

@@ -4,7 +4,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neodyme.core.problems import problem
+from neodyme.web.problems import problem
 
 
 class SecurityHeadersMiddleware:

@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from neodyme.core.config import Settings
-from neodyme.core.metrics import Metrics
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.observability.metrics import Metrics
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from neodyme.core.context import current_request
+from neodyme.observability.context import current_request
 
 STARTED = "neodyme_statement_started"
 

@@ -17,9 +17,9 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from neodyme.core.context import current_request
 from neodyme.core.exceptions import NeodymeError
-from neodyme.core.observability import REQUEST_ID_HEADER
+from neodyme.observability.context import current_request
+from neodyme.observability.requests import REQUEST_ID_HEADER
 
 logger = logging.getLogger("neodyme.errors")
 

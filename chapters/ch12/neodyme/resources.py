@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from neodyme.core.cache import Cache
 from neodyme.core.config import Settings
-from neodyme.core.metrics import Metrics
 from neodyme.core.rate_limit import Limiter, Limits
 from neodyme.core.redis import SharedRedis
+from neodyme.observability.metrics import Metrics
 
 
 @dataclass(frozen=True)

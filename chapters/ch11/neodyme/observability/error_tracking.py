@@ -17,7 +17,7 @@ from typing import Any
 
 from neodyme import __version__
 from neodyme.core.config import ConfigurationError, Settings
-from neodyme.core.context import current_request
+from neodyme.observability.context import current_request
 
 
 def configure_error_tracking(settings: Settings) -> None:
