@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import POSTGRES_URL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -241,10 +242,13 @@ async def test_a_read_session_reads_what_a_session_committed(database_url, users
     assert public is not None and public.email == ADA.email
 
 
-async def test_a_read_session_runs_each_statement_outside_a_transaction(backend, database_url):
-    """No ``BEGIN`` and ``ROLLBACK`` around a read: each statement commits on its own."""
-    if backend == "sqlite":
-        pytest.skip("SQLite has no transaction ids to compare (and starts no transaction to read)")
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set NEODYME_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_read_session_runs_each_statement_outside_a_transaction(database_url):
+    """No ``BEGIN`` and ``ROLLBACK`` around a read: each statement commits on its own.
+
+    PostgreSQL only: SQLite has no transaction ids to compare, and starts no transaction to read.
+    """
     engine = create_engine(database_url)
     current = text("SELECT txid_current()")
     async with create_sessionmaker(engine)() as session:
