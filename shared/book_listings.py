@@ -215,7 +215,7 @@ def end_of_annotations(lines: list[str], start: int, indent: str) -> int:
 def whole_file_block(path: str, language: str, total: int, indent: str) -> list[str]:
     return [
         "",
-        f'{indent}??? quote "The whole file: {path} ({total} lines)"',
+        f'{indent}??? quote "The whole file: `{path}` ({total} lines)"',
         "",
         f"{indent}    ```{language}",
         f'{indent}    --8<-- "{path}"',

@@ -109,7 +109,7 @@ def test_the_listing_gets_the_lines_a_title_and_the_whole_file_below(root):
 
     assert '```python title="app/module.py, lines 15–16 of 27"' in markdown
     assert "def second():\n    return os.environ" in markdown
-    assert '??? quote "The whole file: app/module.py (27 lines)"' in markdown
+    assert '??? quote "The whole file: `app/module.py` (27 lines)"' in markdown
     assert '    --8<-- "app/module.py"' in markdown
     assert "::second" not in markdown
 

@@ -128,7 +128,7 @@ def test_no_listing_shown_open_is_longer_than_the_budget(book_site, name):
 def test_a_focused_listing_has_its_whole_file_one_click_away(book_site, name):
     page = chapter_page(book_site, name)
     focused = set(re.findall(r'<span class="filename">([^<,]+), lines? [^<]*</span>', page))
-    collapsed = set(re.findall(r"The whole file: ([^<(]+?) \(\d+ lines\)", page))
+    collapsed = set(re.findall(r"The whole file: <code>([^<]+)</code> \(\d+ lines\)", page))
 
     assert focused <= collapsed
 
