@@ -37,6 +37,25 @@ RUFF = "ruff>=0.12"
 # ``nox -s ch07 -- -n 0`` runs a suite in one process again.
 XDIST = "pytest-xdist>=3.6"
 ON_EVERY_CORE = ["-n", "auto"]
+# A test that hangs fails within minutes instead of holding CI until its time runs out. At
+# STACKS_AFTER seconds, pytest's faulthandler writes every thread's stack to stderr (C-level: it
+# needs neither the GIL nor the worker's captured output, which pytest-xdist would drop); at
+# HANG_LIMIT, pytest-timeout ends the worker, and pytest-xdist reports that test as failed and
+# starts a new worker for the rest. The "thread" method, not SIGALRM: the exception a signal
+# raises inside a weakref callback or a ``__del__`` is swallowed ("Exception ignored in"), so
+# the test would at best go on and pass with a warning, and a hang of many callbacks would not
+# end. A test takes under a minute, setup and teardown included, even on a machine loaded five
+# times over; the limits leave five times that. ``nox -s ch07 -- --timeout=0`` turns the limit
+# off, e.g. to sit in a debugger.
+PYTEST_TIMEOUT = "pytest-timeout>=2.3"
+STACKS_AFTER = 240
+HANG_LIMIT = 300
+FAIL_HANGING_TESTS = [
+    f"--timeout={HANG_LIMIT}",
+    "--timeout-method=thread",
+    "-o",
+    f"faulthandler_timeout={STACKS_AFTER}",
+]
 
 TIMES = SessionTimes()
 TIMES.print_at_exit()
@@ -84,13 +103,13 @@ def check_programs(session: nox.Session, programs: dict[str, str]) -> None:
 def register_chapter_session(chapter: Chapter) -> None:
     def test_chapter(session: nox.Session) -> None:
         check_programs(session, chapter.programs())
-        session.install("-e", f"{chapter.path}[test]", XDIST)
+        session.install("-e", f"{chapter.path}[test]", XDIST, PYTEST_TIMEOUT)
         session.chdir(chapter.path)
         if chapter.uses_database:
             session.log(f"{chapter.name}: testing on {', '.join(databases_under_test())}")
         else:
             session.log(f"{chapter.name}: no database in this chapter")
-        session.run("pytest", *ON_EVERY_CORE, *session.posargs)
+        session.run("pytest", *ON_EVERY_CORE, *FAIL_HANGING_TESTS, *session.posargs)
 
     test_chapter.__doc__ = f"Install {chapter.name} alone and run its tests."
     session(name=chapter.name)(test_chapter)
