@@ -139,7 +139,7 @@ STEPS: dict[str, Step] = {
             "neodyme/web/problems.py",
             "tests/*",
         ),
-        budget=3150,
+        budget=3180,
         over_target=(
             "passwords, tokens with rotation, login limits, ownership and the CLI are one"
             " lesson, and its tests (test_auth.py alone is 573 lines) come with it"
@@ -246,7 +246,7 @@ STEPS: dict[str, Step] = {
             "neodyme/*",
             "tests/*",
         ),
-        budget=2210,
+        budget=2230,
         over_target=(
             "caching, shared limits, keyset pages and two processes each bring their tests;"
             " test_scaling.py and test_scale_out.py still overlap"

@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
 from neodyme.core.exceptions import EmailTakenError
 from neodyme.core.migrations import DatabaseNotAtHeadError, check_database_is_at_head
+from neodyme.core.security import BCRYPT_ROUNDS, PasswordHasher
 from neodyme.models.user import User, UserCreate
+from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
-from neodyme.services.users import sign_up
+from neodyme.services.users import UserService
 
 
 async def create_superuser(data: UserCreate) -> User:
@@ -25,7 +27,9 @@ async def create_superuser(data: UserCreate) -> User:
     try:
         await check_database_is_at_head(engine)
         async with create_sessionmaker(engine)() as session:
-            return await sign_up(UserRepository(session), data, is_superuser=True)
+            hasher = PasswordHasher(BCRYPT_ROUNDS)
+            service = UserService(UserRepository(session), RefreshTokenRepository(session), hasher)
+            return await service.sign_up(data, is_superuser=True)
     finally:
         await engine.dispose()
 

@@ -11,7 +11,12 @@ from neodyme import __version__
 from neodyme.core.database import create_engine, create_sessionmaker, database_url
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.security import WeakSecretKeyError, check_secret_key, prepare_dummy_hash
+from neodyme.core.security import (
+    BCRYPT_ROUNDS,
+    PasswordHasher,
+    WeakSecretKeyError,
+    check_secret_key,
+)
 from neodyme.resources import Resources
 from neodyme.routes import auth, todos, users
 from neodyme.web.head import HeadMiddleware
@@ -67,7 +72,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(database_url())
     try:
         await check_database_is_at_head(engine)
-        await prepare_dummy_hash()
+        hasher = PasswordHasher(BCRYPT_ROUNDS)
+        await hasher.prepare_dummy_hash()
         app.state.resources = Resources(
             sessionmaker=create_sessionmaker(engine),
             limiter=AttemptLimiter(LIMIT_WINDOW_SECONDS),
@@ -78,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 email_claims=EMAIL_CLAIMS_ALLOWED,
                 window_seconds=LIMIT_WINDOW_SECONDS,
             ),
+            hasher=hasher,
         )
         yield
     finally:

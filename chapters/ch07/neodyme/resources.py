@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.core.security import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     limiter: AttemptLimiter
     limits: Limits
+    hasher: PasswordHasher
 
 
 async def get_resources(request: Request) -> Resources:

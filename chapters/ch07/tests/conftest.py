@@ -16,8 +16,9 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from neodyme import __main__ as cli
+from neodyme import main
 from neodyme.__main__ import create_superuser
-from neodyme.core import security
 from neodyme.main import create_app
 from neodyme.models.user import UserCreate, UserPublic
 
@@ -139,7 +140,8 @@ class Account:
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch) -> None:
     """bcrypt's production cost takes half a second a hash; the tests use the minimum."""
-    monkeypatch.setattr(security, "BCRYPT_ROUNDS", 4)
+    for module in (main, cli):
+        monkeypatch.setattr(module, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.security import prepare_dummy_hash
+from neodyme.core.security import PasswordHasher
 from neodyme.resources import Resources
 from neodyme.routes import auth, todos, users
 from neodyme.web.head import HeadMiddleware
@@ -65,7 +65,8 @@ async def lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     )
     try:
         await check_database_is_at_head(engine)
-        await prepare_dummy_hash(settings.bcrypt_rounds)
+        hasher = PasswordHasher(settings.bcrypt_rounds)
+        await hasher.prepare_dummy_hash()
         app.state.resources = Resources(
             settings=settings,
             sessionmaker=create_sessionmaker(engine),
@@ -77,6 +78,7 @@ async def lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
                 email_claims=settings.email_claims_allowed,
                 window_seconds=settings.login_failure_window_seconds,
             ),
+            hasher=hasher,
         )
         yield
     finally:

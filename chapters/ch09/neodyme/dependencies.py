@@ -28,6 +28,7 @@ from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 from neodyme.resources import ResourcesDep
 from neodyme.services.auth import AuthService
+from neodyme.services.users import UserService
 
 
 async def get_app_settings(resources: ResourcesDep) -> Settings:
@@ -76,12 +77,21 @@ RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refres
 
 
 async def get_auth_service(
-    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, settings: SettingsDep
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
 ) -> AuthService:
-    return AuthService(users, refresh_tokens, settings)
+    return AuthService(users, refresh_tokens, resources.hasher, resources.settings)
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_user_service(
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
+) -> UserService:
+    return UserService(users, refresh_tokens, resources.hasher)
+
+
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 
 # Reads "Authorization: Bearer <token>"; auto_error=False lets us answer with our own problem.
 # tokenUrl only tells the docs' Authorize button where to log in (default API prefix).

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from neodyme.core.config import Settings
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.core.security import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     limiter: AttemptLimiter
     limits: Limits
+    hasher: PasswordHasher
 
 
 async def get_resources(request: Request) -> Resources:

@@ -28,9 +28,11 @@ from neodyme.core.migrations import (
     alembic_config,
     check_database_is_at_head,
 )
+from neodyme.core.security import PasswordHasher
 from neodyme.models.user import User, UserCreate
+from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
-from neodyme.services.users import sign_up
+from neodyme.services.users import UserService
 
 
 async def create_superuser(data: UserCreate, settings: Settings) -> User:
@@ -38,8 +40,9 @@ async def create_superuser(data: UserCreate, settings: Settings) -> User:
     try:
         await check_database_is_at_head(engine)
         async with create_sessionmaker(engine)() as session:
-            users = UserRepository(session)
-            return await sign_up(users, data, settings.bcrypt_rounds, is_superuser=True)
+            hasher = PasswordHasher(settings.bcrypt_rounds)
+            service = UserService(UserRepository(session), RefreshTokenRepository(session), hasher)
+            return await service.sign_up(data, is_superuser=True)
     finally:
         await engine.dispose()
 

@@ -13,7 +13,7 @@ from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits
-from neodyme.core.security import prepare_dummy_hash
+from neodyme.core.security import PasswordHasher
 from neodyme.observability.context import route_templates
 from neodyme.observability.error_tracking import configure_error_tracking
 from neodyme.observability.logging import configure_logging
@@ -66,7 +66,8 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
     count_queries(engine)
     try:
         await check_database_is_at_head(engine)
-        await prepare_dummy_hash(settings.bcrypt_rounds)
+        hasher = PasswordHasher(settings.bcrypt_rounds)
+        await hasher.prepare_dummy_hash()
         app_metrics.pool.engine = engine
         app.state.resources = Resources(
             settings=settings,
@@ -81,6 +82,7 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
                 email_claims=settings.email_claims_allowed,
                 window_seconds=settings.login_failure_window_seconds,
             ),
+            hasher=hasher,
         )
         yield
     finally:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from neodyme.core.config import Settings
 from neodyme.core.rate_limit import AttemptLimiter, Limits
+from neodyme.core.security import PasswordHasher
 from neodyme.observability.metrics import Metrics
 
 
@@ -26,6 +27,7 @@ class Resources:
     metrics: Metrics
     limiter: AttemptLimiter
     limits: Limits
+    hasher: PasswordHasher
 
 
 async def get_resources(request: Request) -> Resources:

@@ -28,8 +28,8 @@ from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 from neodyme.resources import ResourcesDep
 from neodyme.services.auth import AuthService
-from neodyme.services.todos import TodoPages
-from neodyme.services.users import cached_user
+from neodyme.services.todos import TodoService
+from neodyme.services.users import CachedUsers, UserService
 
 
 async def get_app_settings(resources: ResourcesDep) -> Settings:
@@ -70,21 +70,40 @@ TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
 
 
-async def get_todo_pages(resources: ResourcesDep) -> TodoPages:
+async def get_todo_service(resources: ResourcesDep) -> TodoService:
     """Pages of todos, which open a (read) session only when the cache cannot answer."""
-    return TodoPages(resources.cache, resources.read_sessionmaker)
+    return TodoService(resources.cache, resources.read_sessionmaker)
 
 
-TodoPagesDep = Annotated[TodoPages, Depends(get_todo_pages)]
+TodoServiceDep = Annotated[TodoService, Depends(get_todo_service)]
+
+
+async def get_cached_users(resources: ResourcesDep) -> CachedUsers:
+    """Users by id, which open a (read) session only when the cache cannot answer."""
+    return CachedUsers(resources.cache, resources.read_sessionmaker)
+
+
+CachedUsersDep = Annotated[CachedUsers, Depends(get_cached_users)]
 
 
 async def get_auth_service(
-    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, settings: SettingsDep
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
 ) -> AuthService:
-    return AuthService(users, refresh_tokens, settings)
+    return AuthService(
+        users, refresh_tokens, resources.hasher, resources.settings, resources.sessionmaker
+    )
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_user_service(
+    users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
+) -> UserService:
+    return UserService(users, refresh_tokens, resources.hasher)
+
+
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 
 # Reads "Authorization: Bearer <token>"; auto_error=False lets us answer with our own problem.
 # tokenUrl only tells the docs' Authorize button where to log in (default API prefix).
@@ -93,7 +112,7 @@ bearer_token = OAuth2PasswordBearer(tokenUrl="api/v1/auth/token", auto_error=Fal
 
 async def get_current_user(
     token: Annotated[str | None, Depends(bearer_token)],
-    resources: ResourcesDep,
+    users: CachedUsersDep,
     settings: SettingsDep,
 ) -> UserPublic:
     """The active user named by a valid access token, from the cache when it holds them.
@@ -104,7 +123,7 @@ async def get_current_user(
     if token is None:
         raise UnauthorizedError
     user_id = int(decode_token(token, "access", settings)["sub"])
-    user = await cached_user(resources.cache, resources.read_sessionmaker, user_id)
+    user = await users.get(user_id)
     if user is None or not user.is_active:
         raise InvalidTokenError
     set_current_user(user.id)  # every log record of this request now names the user

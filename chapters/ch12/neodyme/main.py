@@ -20,7 +20,7 @@ from neodyme.core.database import (
 from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
-from neodyme.core.security import prepare_dummy_hash
+from neodyme.core.security import PasswordHasher
 from neodyme.observability.context import route_templates
 from neodyme.observability.error_tracking import configure_error_tracking
 from neodyme.observability.logging import configure_logging
@@ -80,7 +80,8 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
         )
     try:
         await check_database_is_at_head(engine)
-        await prepare_dummy_hash(settings.bcrypt_rounds)
+        hasher = PasswordHasher(settings.bcrypt_rounds)
+        await hasher.prepare_dummy_hash()
         app_metrics.pool.engine = engine
         app.state.resources = Resources(
             settings=settings,
@@ -96,6 +97,7 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
                 email_claims=settings.email_claims_allowed,
                 window_seconds=settings.login_failure_window_seconds,
             ),
+            hasher=hasher,
             cache=create_cache(settings, redis),
             redis=redis,
         )

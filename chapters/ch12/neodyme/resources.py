@@ -15,6 +15,7 @@ from neodyme.core.cache import Cache
 from neodyme.core.config import Settings
 from neodyme.core.rate_limit import Limiter, Limits
 from neodyme.core.redis import SharedRedis
+from neodyme.core.security import PasswordHasher
 from neodyme.observability.metrics import Metrics
 
 
@@ -29,6 +30,7 @@ class Resources:
     metrics: Metrics
     limiter: Limiter
     limits: Limits
+    hasher: PasswordHasher
     cache: Cache
     redis: SharedRedis | None
 

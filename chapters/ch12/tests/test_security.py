@@ -9,6 +9,7 @@ from neodyme.core.config import Settings
 from neodyme.core.exceptions import InvalidTokenError
 
 SETTINGS = Settings(_env_file=None, environment="testing", bcrypt_rounds=4)
+HASHER = security.PasswordHasher(rounds=4)
 
 
 async def test_hashing_and_checking_run_in_a_worker_thread(monkeypatch):
@@ -26,19 +27,48 @@ async def test_hashing_and_checking_run_in_a_worker_thread(monkeypatch):
     monkeypatch.setattr(security, "_hash", spy_hash)
     monkeypatch.setattr(security, "_check", spy_check)
 
-    hashed = await security.hash_password("a password", 4)
-    assert await security.verify_password("a password", hashed, 4)
+    hashed = await HASHER.hash("a password")
+    assert await HASHER.verify("a password", hashed)
 
+    assert hashed.startswith("$2b$04$")  # the hasher's own cost
     assert len(threads) == 2
     assert threading.main_thread() not in threads
 
 
 async def test_verify_rejects_a_wrong_password_and_an_unusable_hash():
-    hashed = await security.hash_password("a password", 4)
+    hashed = await HASHER.hash("a password")
 
-    assert not await security.verify_password("another password", hashed, 4)
-    assert not await security.verify_password("a password", "!", 4)
-    assert not await security.verify_password("a password", None, 4)
+    assert not await HASHER.verify("another password", hashed)
+    assert not await HASHER.verify("a password", "!")
+    assert not await HASHER.verify("a password", None)
+    assert not await HASHER.verify("é" * 40, hashed)  # 80 bytes: bcrypt 5 would raise
+
+
+async def test_without_a_user_a_dummy_hash_of_the_same_cost_is_checked(monkeypatch):
+    checked = []
+    monkeypatch.setattr(security, "_check", lambda password, hashed: checked.append(hashed))
+
+    assert not await security.PasswordHasher(5).verify("a password", None)
+
+    [dummy] = checked
+    assert dummy.startswith("$2b$05$")
+
+
+async def test_the_dummy_hash_is_made_once_ahead_of_the_first_unknown_email(monkeypatch):
+    security._dummy_hash.cache_clear()
+    made = []
+    real_hashpw = security.bcrypt.hashpw
+    monkeypatch.setattr(
+        security.bcrypt, "hashpw", lambda *args: made.append(1) or real_hashpw(*args)
+    )
+    hasher = security.PasswordHasher(5)
+
+    await hasher.prepare_dummy_hash()
+    assert len(made) == 1
+    await hasher.verify("a password", None)
+    await hasher.verify("another password", None)
+
+    assert len(made) == 1
 
 
 def test_a_token_round_trips_with_its_claims():

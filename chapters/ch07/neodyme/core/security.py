@@ -63,8 +63,8 @@ def password_fits_bcrypt(password: str) -> bool:
     return len(password.encode()) <= BCRYPT_MAX_BYTES
 
 
-def _hash(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
+def _hash(password: str, rounds: int) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
 
 
 def _check(password: str, hashed: str) -> bool:
@@ -81,30 +81,34 @@ def _dummy_hash(rounds: int) -> str:
     ).decode()
 
 
-def _check_dummy() -> None:
-    _check("not the password", _dummy_hash(BCRYPT_ROUNDS))
+def _check_dummy(rounds: int) -> None:
+    _check("not the password", _dummy_hash(rounds))
 
 
-async def prepare_dummy_hash() -> None:
-    """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
-    await anyio.to_thread.run_sync(_dummy_hash, BCRYPT_ROUNDS)
+class PasswordHasher:
+    """bcrypt at one cost, ``2**rounds``: the app builds one, and everything hashes through it."""
 
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
 
-async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(_hash, password)
+    async def prepare_dummy_hash(self) -> None:
+        """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
+        await anyio.to_thread.run_sync(_dummy_hash, self.rounds)
 
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(_hash, password, self.rounds)
 
-async def verify_password(password: str, hashed: str | None) -> bool:
-    """Check a password against a user's hash; no user, or an unusable hash, never matches.
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        """Check a password against a user's hash; no user, or an unusable hash, never matches.
 
-    Without a user to check against, a dummy hash of the same cost is checked anyway: doing the
-    same bcrypt work either way keeps the response time from telling an attacker which emails
-    are registered.
-    """
-    if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
-        await anyio.to_thread.run_sync(_check_dummy)
-        return False
-    return await anyio.to_thread.run_sync(_check, password, hashed)
+        Without a user to check against, a dummy hash of the same cost is checked anyway: doing
+        the same bcrypt work either way keeps the response time from telling an attacker which
+        emails are registered.
+        """
+        if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
+            await anyio.to_thread.run_sync(_check_dummy, self.rounds)
+            return False
+        return await anyio.to_thread.run_sync(_check, password, hashed)
 
 
 def create_token(user_id: int, token_type: TokenType) -> tuple[str, str, datetime]:

@@ -4,12 +4,7 @@ from datetime import datetime
 
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
 from neodyme.core.rate_limit import Attempts
-from neodyme.core.security import (
-    ACCESS_TOKEN_LIFETIME,
-    create_token,
-    decode_token,
-    verify_password,
-)
+from neodyme.core.security import ACCESS_TOKEN_LIFETIME, PasswordHasher, create_token, decode_token
 from neodyme.models.token import TokenPair
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -17,9 +12,15 @@ from neodyme.repositories.user import UserRepository
 
 
 class AuthService:
-    def __init__(self, users: UserRepository, refresh_tokens: RefreshTokenRepository) -> None:
+    def __init__(
+        self,
+        users: UserRepository,
+        refresh_tokens: RefreshTokenRepository,
+        hasher: PasswordHasher,
+    ) -> None:
         self.users = users
         self.refresh_tokens = refresh_tokens
+        self.hasher = hasher
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
         """The active user with these credentials; anything else is the same 401.
@@ -30,7 +31,7 @@ class AuthService:
         hashed = user.hashed_password if user is not None else None
 
         async def check() -> bool:
-            return await verify_password(password, hashed) and user.is_active
+            return await self.hasher.verify(password, hashed) and user.is_active
 
         if not await attempts.guess_password(email, user.id if user else None, check):
             raise InvalidCredentialsError

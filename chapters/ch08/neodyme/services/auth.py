@@ -5,7 +5,7 @@ from datetime import datetime
 from neodyme.core.config import Settings
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
 from neodyme.core.rate_limit import Attempts
-from neodyme.core.security import create_token, decode_token, token_lifetime, verify_password
+from neodyme.core.security import PasswordHasher, create_token, decode_token, token_lifetime
 from neodyme.models.token import TokenPair
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -14,10 +14,15 @@ from neodyme.repositories.user import UserRepository
 
 class AuthService:
     def __init__(
-        self, users: UserRepository, refresh_tokens: RefreshTokenRepository, settings: Settings
+        self,
+        users: UserRepository,
+        refresh_tokens: RefreshTokenRepository,
+        hasher: PasswordHasher,
+        settings: Settings,
     ) -> None:
         self.users = users
         self.refresh_tokens = refresh_tokens
+        self.hasher = hasher
         self.settings = settings
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
@@ -29,8 +34,7 @@ class AuthService:
         hashed = user.hashed_password if user is not None else None
 
         async def check() -> bool:
-            matches = await verify_password(password, hashed, self.settings.bcrypt_rounds)
-            return matches and user.is_active
+            return await self.hasher.verify(password, hashed) and user.is_active
 
         if not await attempts.guess_password(email, user.id if user else None, check):
             raise InvalidCredentialsError

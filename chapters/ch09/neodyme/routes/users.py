@@ -14,14 +14,12 @@ from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
 from neodyme.dependencies import (
     AttemptsDep,
     CurrentUserDep,
-    RefreshTokenRepositoryDep,
-    SettingsDep,
     SuperuserDep,
     UserRepositoryDep,
+    UserServiceDep,
 )
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 from neodyme.repositories.user import UserRepository
-from neodyme.services.users import change_user, sign_up
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -60,15 +58,13 @@ async def get_user_for(actor: User, users: UserRepository, user_id: int) -> User
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 409, 413, 422, 429, 503),
 )
-async def create_user(
-    data: UserCreate, users: UserRepositoryDep, settings: SettingsDep, attempts: AttemptsDep
-) -> User:
+async def create_user(data: UserCreate, service: UserServiceDep, attempts: AttemptsDep) -> User:
     """Sign a user up; the email address must not be taken yet, in any letter case.
 
     One client may sign up 10 times in 15 minutes (429 after that), taken addresses included.
     """
     attempts.claim_email()
-    return await sign_up(users, data, settings.bcrypt_rounds)
+    return await service.sign_up(data)
 
 
 @router.get("/me", response_model=UserPublic, responses=problem_responses(401, 503))
@@ -85,9 +81,7 @@ async def read_me(user: CurrentUserDep) -> User:
 async def update_me(
     data: UserUpdate,
     user: CurrentUserDep,
-    users: UserRepositoryDep,
-    refresh_tokens: RefreshTokenRepositoryDep,
-    settings: SettingsDep,
+    service: UserServiceDep,
     attempts: AttemptsDep,
 ) -> User:
     """Change your own account; a new password needs `current_password`.
@@ -95,9 +89,7 @@ async def update_me(
     A wrong `current_password` counts like a failed login, and an email change like a
     sign-up: repeated, they are refused with 429 for a while.
     """
-    return await change_user(
-        users, refresh_tokens, user, data, user, settings.bcrypt_rounds, attempts
-    )
+    return await service.change(user, data, actor=user, attempts=attempts)
 
 
 @router.get(
@@ -131,15 +123,12 @@ async def update_user(
     data: UserUpdate,
     actor: CurrentUserDep,
     users: UserRepositoryDep,
-    refresh_tokens: RefreshTokenRepositoryDep,
-    settings: SettingsDep,
+    service: UserServiceDep,
     attempts: AttemptsDep,
 ) -> User:
     """Change the fields the client sent; the others keep their values (limits as for /me)."""
     user = await get_user_for(actor, users, user_id)
-    return await change_user(
-        users, refresh_tokens, user, data, actor, settings.bcrypt_rounds, attempts
-    )
+    return await service.change(user, data, actor=actor, attempts=attempts)
 
 
 @router.delete(

@@ -2,49 +2,47 @@
 
 from neodyme.core.exceptions import WrongCurrentPasswordError
 from neodyme.core.rate_limit import Attempts
-from neodyme.core.security import hash_password, verify_password
+from neodyme.core.security import PasswordHasher
 from neodyme.models.user import User, UserCreate, UserUpdate
 from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
-async def sign_up(
-    users: UserRepository, data: UserCreate, bcrypt_rounds: int, is_superuser: bool = False
-) -> User:
-    hashed_password = await hash_password(data.password, bcrypt_rounds)
-    return await users.create(data, hashed_password, is_superuser)
+class UserService:
+    def __init__(
+        self,
+        users: UserRepository,
+        refresh_tokens: RefreshTokenRepository,
+        hasher: PasswordHasher,
+    ) -> None:
+        self.users = users
+        self.refresh_tokens = refresh_tokens
+        self.hasher = hasher
 
+    async def sign_up(self, data: UserCreate, is_superuser: bool = False) -> User:
+        hashed_password = await self.hasher.hash(data.password)
+        return await self.users.create(data, hashed_password, is_superuser)
 
-async def change_user(
-    users: UserRepository,
-    refresh_tokens: RefreshTokenRepository,
-    user: User,
-    data: UserUpdate,
-    actor: User,
-    bcrypt_rounds: int,
-    attempts: Attempts,
-) -> User:
-    """Apply a change made by ``actor`` (the user themself, or a superuser).
+    async def change(self, user: User, data: UserUpdate, actor: User, attempts: Attempts) -> User:
+        """Apply a change made by ``actor`` (the user themself, or a superuser).
 
-    A new password needs the current one when users change their own, and it logs every
-    other session out: all of the user's refresh tokens are revoked. ``attempts`` counts the
-    current password as a password guess, and a new email as a claim (its 409 tells whether
-    the address is taken).
-    """
-    changes = data.model_dump(
-        exclude_unset=True, exclude_none=True, exclude={"password", "current_password"}
-    )
-    if changes.get("email", user.email) != user.email:
-        attempts.claim_email(actor.id)
-    if data.password is not None:
-        if actor.id == user.id and not await attempts.guess_password(
-            user.email,
-            user.id,
-            lambda: verify_password(
-                data.current_password or "", user.hashed_password, bcrypt_rounds
-            ),
-        ):
-            raise WrongCurrentPasswordError
-        changes["hashed_password"] = await hash_password(data.password, bcrypt_rounds)
-        await refresh_tokens.revoke_all_for_user(user.id)
-    return await users.update(user, changes)
+        A new password needs the current one when users change their own, and it logs every
+        other session out: all of the user's refresh tokens are revoked. ``attempts`` counts the
+        current password as a password guess, and a new email as a claim (its 409 tells whether
+        the address is taken).
+        """
+        changes = data.model_dump(
+            exclude_unset=True, exclude_none=True, exclude={"password", "current_password"}
+        )
+        if changes.get("email", user.email) != user.email:
+            attempts.claim_email(actor.id)
+        if data.password is not None:
+            if actor.id == user.id and not await attempts.guess_password(
+                user.email,
+                user.id,
+                lambda: self.hasher.verify(data.current_password or "", user.hashed_password),
+            ):
+                raise WrongCurrentPasswordError
+            changes["hashed_password"] = await self.hasher.hash(data.password)
+            await self.refresh_tokens.revoke_all_for_user(user.id)
+        return await self.users.update(user, changes)

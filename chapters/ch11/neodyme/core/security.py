@@ -57,27 +57,30 @@ def _check_dummy(rounds: int) -> None:
     _check("not the password", _dummy_hash(rounds))
 
 
-async def prepare_dummy_hash(rounds: int) -> None:
-    """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
-    await anyio.to_thread.run_sync(_dummy_hash, rounds)
+class PasswordHasher:
+    """bcrypt at one cost, ``2**rounds``: the app builds one, and everything hashes through it."""
 
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
 
-async def hash_password(password: str, rounds: int) -> str:
-    """A bcrypt hash of ``password`` at a cost of ``2**rounds`` (``Settings.bcrypt_rounds``)."""
-    return await anyio.to_thread.run_sync(_hash, password, rounds)
+    async def prepare_dummy_hash(self) -> None:
+        """Make the dummy hash at start-up, so the first unknown-email login is not the slow one."""
+        await anyio.to_thread.run_sync(_dummy_hash, self.rounds)
 
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(_hash, password, self.rounds)
 
-async def verify_password(password: str, hashed: str | None, rounds: int) -> bool:
-    """Check a password against a user's hash; no user, or an unusable hash, never matches.
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        """Check a password against a user's hash; no user, or an unusable hash, never matches.
 
-    Without a user to check against, a dummy hash of the same cost (``rounds``) is checked
-    anyway: doing the same bcrypt work either way keeps the response time from telling an
-    attacker which emails are registered.
-    """
-    if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
-        await anyio.to_thread.run_sync(_check_dummy, rounds)
-        return False
-    return await anyio.to_thread.run_sync(_check, password, hashed)
+        Without a user to check against, a dummy hash of the same cost is checked anyway: doing
+        the same bcrypt work either way keeps the response time from telling an attacker which
+        emails are registered.
+        """
+        if hashed is None or not hashed.startswith("$2") or not password_fits_bcrypt(password):
+            await anyio.to_thread.run_sync(_check_dummy, self.rounds)
+            return False
+        return await anyio.to_thread.run_sync(_check, password, hashed)
 
 
 def token_lifetime(token_type: TokenType, settings: Settings) -> timedelta:

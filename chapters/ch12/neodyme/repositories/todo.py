@@ -25,7 +25,7 @@ class TodoRepository:
 
     @staticmethod
     def cache_key(owner_id: int) -> str:
-        """Where the owner's first page is cached (``services.todos.TodoPages``)."""
+        """Where the owner's first page is cached (``services.todos.TodoService``)."""
         return f"todos:{owner_id}:first-page"
 
     async def get(self, owner_id: int, todo_id: int) -> Todo | None:

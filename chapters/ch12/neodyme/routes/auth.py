@@ -10,8 +10,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
 from neodyme.dependencies import AttemptsDep, AuthServiceDep
 from neodyme.models.login import LoginForm
 from neodyme.models.token import RefreshRequest, TokenPair
-from neodyme.resources import ResourcesDep
-from neodyme.services.auth import record_login
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -33,7 +31,6 @@ async def log_in(
     form: Annotated[LoginForm, Form()],
     auth: AuthServiceDep,
     attempts: AttemptsDep,
-    resources: ResourcesDep,
     background: BackgroundTasks,
 ) -> TokenPair:
     """OAuth2 password flow: a form (`application/x-www-form-urlencoded`, not JSON) with
@@ -45,7 +42,7 @@ async def log_in(
     """
     user = await auth.authenticate(form.username.strip().lower(), form.password, attempts)
     # Bookkeeping the client does not wait for: it runs once the response has been sent.
-    background.add_task(record_login, resources.sessionmaker, user.id)
+    background.add_task(auth.record_login, user.id)
     return await auth.issue_tokens(user)
 
 

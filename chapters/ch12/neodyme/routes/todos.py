@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.dependencies import CurrentUserDep, TodoPagesDep, TodoRepositoryDep
+from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep, TodoServiceDep
 from neodyme.models.pagination import decode_cursor, encode_cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.services.todos import FIRST_PAGE_SIZE
@@ -43,7 +43,7 @@ async def list_todos(
     request: Request,
     response: Response,
     user: CurrentUserDep,
-    pages: TodoPagesDep,
+    service: TodoServiceDep,
     completed: bool | None = None,
     cursor: Annotated[
         str | None,
@@ -61,7 +61,7 @@ async def list_todos(
     a `cursor`). `offset` still works but gets slower the deeper it goes: follow the link.
     """
     after = decode_cursor(cursor) if cursor is not None else None
-    page = await pages.read(user.id, offset, limit, completed, after)
+    page = await service.read_page(user.id, offset, limit, completed, after)
     if page.has_more:
         last = page.todos[-1]
         next_page = request.url.remove_query_params("offset").include_query_params(

@@ -9,7 +9,7 @@ from neodyme.core.config import Settings
 from neodyme.core.database import open_session
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
 from neodyme.core.rate_limit import Attempts
-from neodyme.core.security import create_token, decode_token, token_lifetime, verify_password
+from neodyme.core.security import PasswordHasher, create_token, decode_token, token_lifetime
 from neodyme.models.token import TokenPair
 from neodyme.models.user import User
 from neodyme.repositories.refresh_token import RefreshTokenRepository
@@ -20,11 +20,18 @@ logger = logging.getLogger(__name__)
 
 class AuthService:
     def __init__(
-        self, users: UserRepository, refresh_tokens: RefreshTokenRepository, settings: Settings
+        self,
+        users: UserRepository,
+        refresh_tokens: RefreshTokenRepository,
+        hasher: PasswordHasher,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> None:
         self.users = users
         self.refresh_tokens = refresh_tokens
+        self.hasher = hasher
         self.settings = settings
+        self.sessionmaker = sessionmaker
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
         """The active user with these credentials; anything else is the same 401.
@@ -35,8 +42,7 @@ class AuthService:
         hashed = user.hashed_password if user is not None else None
 
         async def check() -> bool:
-            matches = await verify_password(password, hashed, self.settings.bcrypt_rounds)
-            return matches and user.is_active
+            return await self.hasher.verify(password, hashed) and user.is_active
 
         if not await attempts.guess_password(email, user.id if user else None, check):
             raise InvalidCredentialsError
@@ -81,15 +87,15 @@ class AuthService:
         )
         return pair, jti, expires_at
 
+    async def record_login(self, user_id: int) -> None:
+        """Store the time of a successful login. Runs after the response has been sent.
 
-async def record_login(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> None:
-    """Store the time of a successful login. Runs after the response has been sent.
-
-    Nobody is left to tell about a failure here, and a failure must not touch the response
-    (already sent): it is logged, and that is all.
-    """
-    try:
-        async with open_session(sessionmaker) as session:
-            await UserRepository(session).record_login(user_id)
-    except Exception:
-        logger.exception("Could not record the login of user %s", user_id)
+        The request's session is closed by then, so this opens its own. Nobody is left to tell
+        about a failure here, and a failure must not touch the response (already sent): it is
+        logged, and that is all.
+        """
+        try:
+            async with open_session(self.sessionmaker) as session:
+                await UserRepository(session).record_login(user_id)
+        except Exception:
+            logger.exception("Could not record the login of user %s", user_id)

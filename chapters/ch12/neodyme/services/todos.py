@@ -18,7 +18,7 @@ class TodoPage(BaseModel):
     has_more: bool
 
 
-class TodoPages:
+class TodoService:
     """Pages of one owner's todos, newest first, and whether more follow each.
 
     The first page at the default size, unfiltered, is by far the most requested one: it is
@@ -26,7 +26,7 @@ class TodoPages:
     every change to that owner's todos. Any other page goes to the database; caching every
     shape of page would need a key for each, and an invalidation would have to find them all.
 
-    Like ``services.users.cached_user``, a session is opened only on a miss, from
+    Like ``CachedUsers`` in ``services/users.py``, a session is opened only on a miss, from
     ``sessionmaker``, which should make read sessions: a page is one ``SELECT``.
     """
 
@@ -34,7 +34,7 @@ class TodoPages:
         self.cache = cache
         self.sessionmaker = sessionmaker
 
-    async def read(
+    async def read_page(
         self,
         owner_id: int,
         offset: int,
