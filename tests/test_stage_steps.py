@@ -168,6 +168,7 @@ STEPS: dict[str, Step] = {
         (
             "tests/conftest.py",
             "tests/factories.py",
+            "tests/test_auth.py",
             "tests/test_cli.py",
             "tests/test_database.py",
             "tests/test_database_outages.py",
@@ -176,6 +177,7 @@ STEPS: dict[str, Step] = {
             "tests/test_todo_repository.py",
             "tests/test_todos.py",
             "tests/test_user_repository.py",
+            "tests/test_users.py",
         ),
         budget=520,
     ),

@@ -9,6 +9,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from conftest import api_url, make_settings
+from factories import PASSWORD
 from fastapi import Request
 from sqlalchemy import text
 
@@ -20,7 +21,7 @@ from neodyme.web.problems import MAX_REPORTED_ERRORS, expected_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
 JSON = {"content-type": "application/json"}
-ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
+ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD}
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict:

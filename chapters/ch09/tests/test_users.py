@@ -2,10 +2,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import PASSWORD
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-
-PASSWORD = "correct horse battery"
 
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD}
 PUBLIC_FIELDS = {"id", "email", "full_name", "created_at", "is_active", "is_superuser"}

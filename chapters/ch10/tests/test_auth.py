@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from factories import PASSWORD
 
 from neodyme import main
 from neodyme.core import security
 from neodyme.core.rate_limit import AttemptLimiter, Quota, client_of, limit_key
-
-PASSWORD = "correct horse battery"
 
 
 def forge(claims: dict, key: str, algorithm: str = "HS256") -> str:
