@@ -200,6 +200,7 @@ STEPS: dict[str, Step] = {
             "tests/conftest.py",
             "tests/processes.py",
             "tests/test_cli.py",
+            "tests/test_config.py",
             "tests/test_deployment.py",
             "tests/test_docs.py",
             "tests/test_health.py",
