@@ -143,8 +143,10 @@ async def test_deleting_a_user_deletes_their_todos(client, migrated_database_url
         ({"title": "x" * 201}, "title"),
         ({"title": "ok", "description": "x" * 2001}, "description"),
         ({"title": "Buy\x00milk"}, "title"),
+        ({"title": "Buy\x85milk"}, "title"),  # C1: next line
         ({"title": "ok", "description": "NUL\x00byte"}, "description"),
         ({"title": "ok", "description": "escape\x1b[2J"}, "description"),
+        ({"title": "ok", "description": "escape\x9b2J"}, "description"),  # C1: a terminal escape
         ({"title": "ok", "completed": "maybe"}, "completed"),
         ({"title": "ok", "completed": 0}, "completed"),  # no 0/1 for booleans
         ({"title": "ok", "user_id": 1}, "user_id"),

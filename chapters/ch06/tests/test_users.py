@@ -128,6 +128,8 @@ async def test_duplicate_email_in_any_case_is_a_409_and_stores_nothing(client, e
         ({**ADA, "full_name": "   "}, "full_name"),
         ({**ADA, "full_name": "x" * 101}, "full_name"),
         ({**ADA, "full_name": "Ada\x00Lovelace"}, "full_name"),
+        ({**ADA, "full_name": "Ada\x85Lovelace"}, "full_name"),  # C1: next line
+        ({**ADA, "full_name": "Ada\x9b2JLovelace"}, "full_name"),  # C1: a terminal escape
         ({**ADA, "full_name": ["Ada"]}, "full_name"),
         ({**ADA, "is_admin": True}, "is_admin"),
         ({**ADA, "id": 7}, "id"),

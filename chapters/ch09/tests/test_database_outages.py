@@ -16,6 +16,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from conftest import POSTGRES_URL, Migrations, api_url, make_settings
+from factories import PASSWORD
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,7 +25,7 @@ from neodyme.core.database import create_engine, create_sessionmaker
 from neodyme.main import create_app
 from neodyme.resources import get_resources
 
-ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
+ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD}
 SSL_OR_GSS_REQUEST = {80877103, 80877104}
 """The codes of the two requests a client may send before its startup message."""
 

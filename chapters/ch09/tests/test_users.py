@@ -2,10 +2,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import PASSWORD
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-
-PASSWORD = "correct horse battery"
 
 ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD}
 PUBLIC_FIELDS = {"id", "email", "full_name", "created_at", "is_active", "is_superuser"}
@@ -78,7 +77,9 @@ async def test_passwords_too_short_or_over_72_bytes_are_a_422(client, admin, pas
 
 
 @pytest.mark.parametrize(
-    "password", ["tab\tinside", "nul\x00inside", "escape\x1binside"], ids=["tab", "nul", "escape"]
+    "password",
+    ["tab\tinside", "nul\x00inside", "escape\x1binside", "next\x85line", "csi\x9b2Jinside"],
+    ids=["tab", "nul", "escape", "c1-next-line", "c1-terminal-escape"],
 )
 async def test_a_password_with_a_control_character_is_a_422_as_the_login_form_refuses_it(
     client, password
@@ -87,6 +88,7 @@ async def test_a_password_with_a_control_character_is_a_422_as_the_login_form_re
 
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["errors"]] == [["body", "password"]]
+    assert (await client.post("/users", json=ADA)).status_code == 201  # nothing was stored
 
 
 @pytest.mark.parametrize("email", ["ada@example.com", "ADA@EXAMPLE.COM", "Ada@Example.com"])
@@ -107,6 +109,8 @@ async def test_duplicate_email_in_any_case_is_a_409(client, sign_up, email):
         ({**ADA, "full_name": ""}, "full_name"),
         ({**ADA, "full_name": "x" * 101}, "full_name"),
         ({**ADA, "full_name": "Ada\x00Lovelace"}, "full_name"),
+        ({**ADA, "full_name": "Ada\x85Lovelace"}, "full_name"),  # C1: next line
+        ({**ADA, "full_name": "Ada\x9b2JLovelace"}, "full_name"),  # C1: a terminal escape
         ({"email": "ada@example.com", "full_name": "Ada"}, "password"),
         ({**ADA, "password": 12345678}, "password"),
         ({**ADA, "is_superuser": True}, "is_superuser"),

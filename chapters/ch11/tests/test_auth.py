@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from factories import PASSWORD
 
 from neodyme import main
 from neodyme.core import security
 from neodyme.core.rate_limit import AttemptLimiter, Quota, client_of, limit_key
-
-PASSWORD = "correct horse battery"
 
 
 def forge(claims: dict, key: str, algorithm: str = "HS256") -> str:
@@ -252,7 +251,9 @@ async def test_the_longest_email_address_is_a_plain_401(limiter, client, log_in)
 
 @pytest.mark.parametrize("field", ["username", "password", "scope", "client_id", "client_secret"])
 @pytest.mark.parametrize(
-    "character", ["\x00", "\x1f", "\n"], ids=["nul", "unit-separator", "newline"]
+    "character",
+    ["\x00", "\x1f", "\n", "\x85", "\x9b"],
+    ids=["nul", "unit-separator", "newline", "c1-next-line", "c1-terminal-escape"],
 )
 async def test_control_characters_in_any_login_field_are_a_422(client, ada, field, character):
     """PostgreSQL cannot store a NUL in text: sent to it as a parameter, it was a 500."""

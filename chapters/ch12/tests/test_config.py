@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import environment
 
 from neodyme.core.config import ConfigurationError, Settings, load_settings
 from neodyme.main import create_app
@@ -121,14 +122,9 @@ def test_a_bad_value_is_named_in_the_error(monkeypatch, name, value):
 
 
 def test_the_server_stops_with_one_clear_line_on_bad_settings(tmp_path):
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NEODYME_")},
-        "NEODYME_ENVIRONMENT": "production",
-    }
-
     result = subprocess.run(
         [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", "0"],
-        env=environment,
+        env=environment(environment="production"),
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -9,6 +9,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from conftest import api_url, make_settings
+from factories import PASSWORD
 from fastapi import Request
 from sqlalchemy import text
 
@@ -20,7 +21,7 @@ from neodyme.web.problems import MAX_REPORTED_ERRORS, expected_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code"}
 JSON = {"content-type": "application/json"}
-ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": "correct horse battery"}
+ADA = {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD}
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
@@ -67,6 +68,20 @@ async def test_the_allow_header_of_a_405_lists_only_methods_that_work(client):
 
     for method in allow.split(", "):
         assert (await client.request(method, "/users", json=ADA)).status_code != 405
+
+
+async def test_a_405_on_a_path_outside_the_schema_allows_exactly_the_methods_it_accepts(client):
+    schema = (await client.get("http://test/openapi.json")).json()
+    assert "/docs" not in schema["paths"]
+
+    refused = await client.put("http://test/docs")
+
+    assert_problem(refused, 405, "method_not_allowed")
+    accepted = []
+    for method in ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]:
+        if (await client.request(method, "http://test/docs")).status_code != 405:
+            accepted.append(method)
+    assert refused.headers["allow"] == ", ".join(accepted) == "GET, HEAD"
 
 
 async def test_an_object_of_thousands_of_unknown_members_is_one_small_422(client):

@@ -42,18 +42,6 @@ async def test_readiness_lists_redis_with_its_latency(client):
     assert ready.json()["components"]["redis"]["latency_ms"] >= 0
 
 
-async def test_failed_logins_are_counted_across_app_instances(start_app, sign_up, settings):
-    await sign_up("eve@example.com")
-    form = {"username": "eve@example.com", "password": "wrong password"}
-    statuses = []
-    async with start_app() as first, start_app() as second:
-        for attempt in range(settings.login_failures_allowed + 1):
-            client = first if attempt % 2 else second
-            statuses.append((await client.post("/auth/token", data=form)).status_code)
-
-    assert statuses == [401] * settings.login_failures_allowed + [429]
-
-
 async def test_guesses_spread_over_addresses_and_instances_lock_the_account(
     start_app, sign_up, settings
 ):

@@ -1,5 +1,7 @@
-"""More than one process: two servers on one database and one Redis, nginx in front of them,
-``serve --workers``, and the compose file that runs it all."""
+"""Several processes sharing one database and one Redis: two servers, nginx in front of them,
+``serve --workers``, and the compose file that runs it all.
+
+What one process does to answer each request with less work is ``test_hot_paths.py``'s subject."""
 
 import ipaddress
 import json
@@ -262,23 +264,6 @@ def test_through_nginx_failures_count_against_the_client_whatever_address_it_cla
     assert statuses[-1] == 429
 
 
-def test_the_compose_setting_ignores_forwarded_headers_from_anyone_but_nginx(
-    database_url, tmp_path
-):
-    # This test connects from 127.0.0.1, which is not nginx's address in compose.
-    process, url = start_server(
-        tmp_path, "compose", database_url=database_url, forwarded_allow_ips=TRUSTED_IN_COMPOSE
-    )
-    try:
-        wait_until_ready(url, process)
-        with httpx.Client(timeout=30) as client:
-            statuses = fail_logins_until_refused(client, url, lambda n: f"198.51.100.{n % 250}")
-    finally:
-        stop(process)
-
-    assert statuses[-1] == 429
-
-
 def stalled_body(base_url: str) -> socket.socket:
     """A connection whose request body stops after 5 of the 50 bytes it announced."""
     connection = connect(base_url)
@@ -327,11 +312,9 @@ def test_serve_workers_starts_that_many_processes_and_stops_cleanly(database_url
 
 
 def test_compose_runs_two_replicas_behind_nginx_with_redis_and_postgres():
-    compose = yaml.safe_load((CHAPTER / "docker-compose.yml").read_text())
-    services = compose["services"]
+    services = COMPOSE["services"]
     apps = [services["app1"], services["app2"]]
 
-    assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"].startswith("redis:")
     assert services["migrate"]["command"] == ["python", "-m", "neodyme", "prestart"]
     for app in apps:

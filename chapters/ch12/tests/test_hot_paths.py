@@ -1,5 +1,8 @@
-"""The hot paths: the cached signed-in user, keyset pages, a constant number of queries, and
-work done after the response."""
+"""One process doing less for each request: the signed-in user and the first page of todos served
+from the cache, as many queries for 50 todos as for 1, keyset pages that walk an index, and the
+login's bookkeeping done after the response.
+
+Several processes sharing one database and one Redis are ``test_scale_out.py``'s subject."""
 
 import base64
 import logging
