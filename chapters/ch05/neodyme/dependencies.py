@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from neodyme.core.database import get_session
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
+from neodyme.services.todos import TodoService
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
@@ -26,3 +27,10 @@ async def get_todo_repository(session: SessionDep) -> TodoRepository:
 
 UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
 TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
+
+
+async def get_todo_service(users: UserRepositoryDep, todos: TodoRepositoryDep) -> TodoService:
+    return TodoService(users, todos)
+
+
+TodoServiceDep = Annotated[TodoService, Depends(get_todo_service)]

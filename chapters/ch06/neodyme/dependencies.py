@@ -15,6 +15,7 @@ from neodyme.core.exceptions import DatabaseUnavailableError
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 from neodyme.resources import ResourcesDep
+from neodyme.services.todos import TodoService
 
 
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
@@ -47,3 +48,10 @@ async def get_todo_repository(session: SessionDep) -> TodoRepository:
 
 UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
 TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
+
+
+async def get_todo_service(users: UserRepositoryDep, todos: TodoRepositoryDep) -> TodoService:
+    return TodoService(users, todos)
+
+
+TodoServiceDep = Annotated[TodoService, Depends(get_todo_service)]

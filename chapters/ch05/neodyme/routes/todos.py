@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from neodyme.core.database import MAX_INTEGER
-from neodyme.dependencies import TodoRepositoryDep, UserRepositoryDep
+from neodyme.dependencies import TodoRepositoryDep, TodoServiceDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.repositories.user import UserNotFoundError
 from neodyme.routes.users import UNREADABLE_BODY, ErrorMessage, UserId
-from neodyme.services.todos import add_todo_for, list_todos_of
 
 router = APIRouter(prefix="/users/{user_id}/todos", tags=["todos"])
 
@@ -37,11 +36,9 @@ OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
     status_code=status.HTTP_201_CREATED,
     responses=UNREADABLE_BODY | NOT_FOUND,
 )
-async def create_todo(
-    user_id: UserId, data: TodoCreate, users: UserRepositoryDep, todos: TodoRepositoryDep
-) -> Todo:
+async def create_todo(user_id: UserId, data: TodoCreate, service: TodoServiceDep) -> Todo:
     try:
-        return await add_todo_for(users, todos, user_id, data)
+        return await service.add_todo_for(user_id, data)
     except UserNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "User not found") from None
 
@@ -49,15 +46,14 @@ async def create_todo(
 @router.get("", response_model=list[TodoPublic], responses=NOT_FOUND)
 async def list_todos(
     user_id: UserId,
-    users: UserRepositoryDep,
-    todos: TodoRepositoryDep,
+    service: TodoServiceDep,
     completed: bool | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Todo]:
     """The user's todos, newest first; `completed` filters by state."""
     try:
-        return list(await list_todos_of(users, todos, user_id, offset, limit, completed))
+        return list(await service.list_todos_of(user_id, offset, limit, completed))
     except UserNotFoundError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "User not found") from None
 

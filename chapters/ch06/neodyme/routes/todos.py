@@ -6,10 +6,9 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.dependencies import TodoRepositoryDep, UserRepositoryDep
+from neodyme.dependencies import TodoRepositoryDep, TodoServiceDep
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.routes.users import UserId
-from neodyme.services.todos import add_todo_for, list_todos_of
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users/{user_id}/todos", tags=["todos"])
@@ -34,23 +33,20 @@ OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 404, 422, 503),
 )
-async def create_todo(
-    user_id: UserId, data: TodoCreate, users: UserRepositoryDep, todos: TodoRepositoryDep
-) -> Todo:
-    return await add_todo_for(users, todos, user_id, data)
+async def create_todo(user_id: UserId, data: TodoCreate, service: TodoServiceDep) -> Todo:
+    return await service.add_todo_for(user_id, data)
 
 
 @router.get("", response_model=list[TodoPublic], responses=problem_responses(404, 422, 503))
 async def list_todos(
     user_id: UserId,
-    users: UserRepositoryDep,
-    todos: TodoRepositoryDep,
+    service: TodoServiceDep,
     completed: bool | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[Todo]:
     """The user's todos, newest first; `completed` filters by state."""
-    return list(await list_todos_of(users, todos, user_id, offset, limit, completed))
+    return list(await service.list_todos_of(user_id, offset, limit, completed))
 
 
 @router.get("/{todo_id}", response_model=TodoPublic, responses=problem_responses(404, 422, 503))
