@@ -2,10 +2,12 @@
 
 Each repository knows one table. That user 7's todos need a user 7 is a rule about both, so it
 lives here: adding or listing todos reads the owner first, then the todos. Like every service,
-it is a class that receives the repositories it works with.
+it is a dataclass whose fields are the repositories it works with: its dependency provider
+builds it with them, and a test can build it with anything that behaves like them.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from neodyme.core.exceptions import UserNotFoundError
 from neodyme.models.todo import Todo, TodoCreate
@@ -14,10 +16,10 @@ from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 
 
+@dataclass
 class TodoService:
-    def __init__(self, users: UserRepository, todos: TodoRepository) -> None:
-        self.users = users
-        self.todos = todos
+    users: UserRepository
+    todos: TodoRepository
 
     async def get_owner(self, owner_id: int) -> User:
         owner = await self.users.get(owner_id)

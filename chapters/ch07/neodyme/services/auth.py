@@ -1,5 +1,6 @@
 """Logging in, and the life of a token pair: issue, rotate, revoke."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from neodyme.core.exceptions import InvalidCredentialsError, InvalidTokenError
@@ -11,16 +12,11 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
+@dataclass
 class AuthService:
-    def __init__(
-        self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
-        hasher: PasswordHasher,
-    ) -> None:
-        self.users = users
-        self.refresh_tokens = refresh_tokens
-        self.hasher = hasher
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    hasher: PasswordHasher
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
         """The active user with these credentials; anything else is the same 401.

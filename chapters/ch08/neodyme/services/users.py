@@ -1,5 +1,7 @@
 """Signing up and changing accounts: the rules that sit above plain storage."""
 
+from dataclasses import dataclass
+
 from neodyme.core.exceptions import WrongCurrentPasswordError
 from neodyme.core.rate_limit import Attempts
 from neodyme.core.security import PasswordHasher
@@ -8,16 +10,11 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
+@dataclass
 class UserService:
-    def __init__(
-        self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
-        hasher: PasswordHasher,
-    ) -> None:
-        self.users = users
-        self.refresh_tokens = refresh_tokens
-        self.hasher = hasher
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    hasher: PasswordHasher
 
     async def sign_up(self, data: UserCreate, is_superuser: bool = False) -> User:
         hashed_password = await self.hasher.hash(data.password)

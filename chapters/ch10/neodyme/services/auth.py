@@ -1,5 +1,6 @@
 """Logging in, and the life of a token pair: issue, rotate, revoke."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from neodyme.core.config import Settings
@@ -12,18 +13,12 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
+@dataclass
 class AuthService:
-    def __init__(
-        self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
-        hasher: PasswordHasher,
-        settings: Settings,
-    ) -> None:
-        self.users = users
-        self.refresh_tokens = refresh_tokens
-        self.hasher = hasher
-        self.settings = settings
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    hasher: PasswordHasher
+    settings: Settings
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
         """The active user with these credentials; anything else is the same 401.

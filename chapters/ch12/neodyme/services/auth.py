@@ -1,6 +1,7 @@
 """Logging in, and the life of a token pair: issue, rotate, revoke."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,20 +19,13 @@ from neodyme.repositories.user import UserRepository
 logger = logging.getLogger(__name__)
 
 
+@dataclass
 class AuthService:
-    def __init__(
-        self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
-        hasher: PasswordHasher,
-        settings: Settings,
-        sessionmaker: async_sessionmaker[AsyncSession],
-    ) -> None:
-        self.users = users
-        self.refresh_tokens = refresh_tokens
-        self.hasher = hasher
-        self.settings = settings
-        self.sessionmaker = sessionmaker
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    hasher: PasswordHasher
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
 
     async def authenticate(self, email: str, password: str, attempts: Attempts) -> User:
         """The active user with these credentials; anything else is the same 401.

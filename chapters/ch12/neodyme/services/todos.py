@@ -1,5 +1,7 @@
 """Reading pages of todos, with the page every client opens first served from the cache."""
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ class TodoPage(BaseModel):
     has_more: bool
 
 
+@dataclass
 class TodoService:
     """Pages of one owner's todos, newest first, and whether more follow each.
 
@@ -30,9 +33,8 @@ class TodoService:
     ``sessionmaker``, which should make read sessions: a page is one ``SELECT``.
     """
 
-    def __init__(self, cache: Cache, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.cache = cache
-        self.sessionmaker = sessionmaker
+    cache: Cache
+    sessionmaker: async_sessionmaker[AsyncSession]
 
     async def read_page(
         self,

@@ -1,5 +1,7 @@
 """Signing up, changing accounts, and reading the signed-in user through the cache."""
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from neodyme.core.cache import Cache
@@ -12,16 +14,11 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
+@dataclass
 class UserService:
-    def __init__(
-        self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
-        hasher: PasswordHasher,
-    ) -> None:
-        self.users = users
-        self.refresh_tokens = refresh_tokens
-        self.hasher = hasher
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    hasher: PasswordHasher
 
     async def sign_up(self, data: UserCreate, is_superuser: bool = False) -> User:
         hashed_password = await self.hasher.hash(data.password)
@@ -54,6 +51,7 @@ class UserService:
         return await self.users.update(user, changes)
 
 
+@dataclass
 class CachedUsers:
     """The user an access token names: every authenticated request asks, so it is cached.
 
@@ -61,9 +59,8 @@ class CachedUsers:
     no database at all. ``UserService`` could not promise that: it needs the request's session.
     """
 
-    def __init__(self, cache: Cache, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.cache = cache
-        self.sessionmaker = sessionmaker
+    cache: Cache
+    sessionmaker: async_sessionmaker[AsyncSession]
 
     async def get(self, user_id: int) -> UserPublic | None:
         async def load() -> UserPublic | None:
