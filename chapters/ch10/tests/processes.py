@@ -4,7 +4,10 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -43,6 +46,28 @@ def wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float = 
             pass
         time.sleep(0.2)
     raise AssertionError("the server never became ready")
+
+
+@contextmanager
+def serving(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    port: int,
+    log: IO[str] | int = subprocess.DEVNULL,
+) -> Iterator[str]:
+    """The server ``argv`` starts, ready on ``port`` for the ``with`` block: its base URL.
+
+    The server is terminated when the block ends, whatever happened in it.
+    """
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def client_at(address: str) -> httpx.Client:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from processes import API_PREFIX, environment, free_port, wait_until_ready
+from processes import API_PREFIX, environment, free_port, serving
 
 CHAPTER = Path(__file__).resolve().parents[1]
 REMOTE = re.compile(r"""(?:src|href)=["']?(?:https?:)?//""")
@@ -42,14 +42,8 @@ def live_server(database_url):
     port = free_port()
     settings = environment(environment="testing", bcrypt_rounds="4", database_url=database_url)
     argv = [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", str(port)]
-    process = subprocess.Popen(argv, cwd=CHAPTER, env=settings, stderr=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, process)
+    with serving(argv, CHAPTER, settings, port) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_swagger_ui_renders_every_operation_with_the_network_cut_off(

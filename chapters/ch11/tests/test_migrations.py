@@ -1,6 +1,5 @@
 """The migrations are the schema: they must build it, undo it, keep data and match the models."""
 
-import os
 import subprocess
 import sys
 
@@ -8,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from conftest import make_settings
+from processes import environment
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -206,11 +206,11 @@ async def test_the_app_refuses_a_database_that_is_not_at_head(
 
 
 def test_uvicorn_stops_with_a_clear_message_on_an_unmigrated_database(tmp_path):
-    environment = {**os.environ, "NEODYME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db"}
+    settings = environment(database_url=f"sqlite+aiosqlite:///{tmp_path}/new.db")
 
     result = subprocess.run(
         [sys.executable, "-m", "uvicorn", "neodyme.main:app", "--port", "0"],
-        env=environment,
+        env=settings,
         capture_output=True,
         text=True,
         timeout=60,

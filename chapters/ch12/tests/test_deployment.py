@@ -28,6 +28,7 @@ from processes import (
     finish_request,
     free_port,
     read_until_closed,
+    serving,
     stalled_request,
     wait_until_ready,
 )
@@ -187,15 +188,11 @@ def bare_server(tmp_path_factory):
         forwarded_allow_ips="10.0.0.5",
     )
     argv = [sys.executable, "-m", "neodyme", "serve"]
-    with (folder / "server.log").open("w") as log:
-        process = subprocess.Popen(argv, cwd=folder, env=settings, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, process)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with (
+        (folder / "server.log").open("w") as log,
+        serving(argv, folder, settings, port, log) as url,
+    ):
+        yield url
 
 
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(bare_server):
