@@ -151,6 +151,25 @@ async def test_a_host_that_never_answers_is_a_503_once_the_connect_timeout_is_ov
         assert_database_unavailable(response)
 
 
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set NEODYME_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_statement_cancelled_by_the_statement_timeout_is_a_503(database_url):
+    """Another transaction holds the user table, so the login's query waits until PostgreSQL
+    cancels it (57014): the database is too busy to answer in time, not the request wrong."""
+    app = create_app(make_settings(database_url, statement_timeout_ms=200))
+    holder = create_async_engine(database_url)
+    async with app.router.lifespan_context(app), holder.connect() as connection:
+        await connection.execute(text('LOCK TABLE "user" IN ACCESS EXCLUSIVE MODE'))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=api_url(app)) as client:
+            login = {"username": ADA["email"], "password": ADA["password"]}
+            response = await client.post("/auth/token", data=login)
+        await connection.rollback()
+    await holder.dispose()
+
+    assert_database_unavailable(response)
+
+
 @pytest.fixture
 async def sqlite_file(tmp_path, request: pytest.FixtureRequest) -> str:
     """An SQLite file of its own at the newest migration, whatever the suite's database."""

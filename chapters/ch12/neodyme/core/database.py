@@ -41,11 +41,12 @@ hold every request for a minute, long after a proxy in front has given up (nginx
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long an SQLite write waits for another connection to finish writing, then fails."""
 
-UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "57014", "3D000")
 """PostgreSQL errors (SQLSTATE codes and classes) that mean "not now" rather than "wrong".
 
 ``08`` a connection failure, ``53`` a server out of resources (``53300`` too many clients),
-``57P`` a server shutting down or starting up (``57P03``), ``3D000`` a database that is gone.
+``57P`` a server shutting down or starting up (``57P03``), ``57014`` a statement cancelled by
+``statement_timeout`` (it waited on a lock or a busy server), ``3D000`` a database that is gone.
 """
 
 BUSY_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED")
