@@ -315,7 +315,7 @@ class Terminal:
 
 
 def missing_needs(needs: str) -> list[str]:
-    """Which of a block's ``needs`` this machine lacks: programs, or a PostgreSQL or Redis server."""
+    """Which of a block's ``needs`` this machine lacks: programs, a PostgreSQL or a Redis server."""
     missing = []
     for need in needs.split():
         if need == "postgresql":
