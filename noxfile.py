@@ -87,6 +87,8 @@ APT_PACKAGES = {
     "jq": "jq",
     "curl": "curl",
     "psql": "postgresql-client",
+    "createdb": "postgresql-client",
+    "redis-cli": "redis-tools",
 }
 
 
@@ -179,6 +181,9 @@ def handson(session: nox.Session) -> None:
             "jq": "the pages read JSON logs with it",
             "psql": "ch10's page watches readiness follow PostgreSQL",
             "chromium": "ch10's page renders /docs offline",
+            "createdb": "ch12's page creates and drops a database for its replicas",
+            "redis-cli": "ch12's page reads what the replicas keep in Redis",
+            "nginx": "ch12's page runs two replicas behind nginx",
         },
     )
     session.install("-e", ".", "uv")

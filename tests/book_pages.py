@@ -14,7 +14,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-CONVERTED = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09", "ch10", "ch11")
+CONVERTED = tuple(f"ch{number:02}" for number in range(1, 13))
 WORD_BUDGET = 6000
 LISTING_BUDGET = 60
 

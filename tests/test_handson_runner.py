@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from shared.chapters import REPOSITORY_ROOT
+from shared.handson import runner as handson_runner
 from shared.handson.extract import extract_blocks
 from shared.handson.runner import (
     PortLocks,
     Report,
     StepFailed,
     Terminal,
+    missing_needs,
     reader_environment,
     run_block,
     run_blocks,
@@ -174,6 +176,19 @@ def test_a_missing_program_fails_the_page_where_services_are_required(terminal, 
     assert report.failures == [
         "fixture.md:2: needs neodyme-no-such-program, which this machine does not have"
     ]
+
+
+def test_redis_and_postgresql_are_needs_met_by_a_server_on_their_port(monkeypatch):
+    open_ports: set[int] = set()
+    monkeypatch.setattr(handson_runner, "port_is_open", lambda port: port in open_ports)
+
+    assert missing_needs("postgresql redis") == [
+        "a PostgreSQL server on 127.0.0.1:5432",
+        "a Redis server on 127.0.0.1:6379",
+    ]
+    open_ports.add(6379)
+    assert missing_needs("redis") == []
+    assert missing_needs("postgresql") == ["a PostgreSQL server on 127.0.0.1:5432"]
 
 
 def test_a_server_runs_in_the_background_until_stopped(terminal):

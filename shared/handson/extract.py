@@ -26,10 +26,11 @@ Options, several may share one comment:
 ``mask="regex"``
     Mask what the regular expression matches, in this block only, on both sides.
 ``needs="program ..."``
-    Programs the block runs beyond Python, curl and the shell (``jq``, ``sqlite3``, ``psql``),
-    and ``postgresql`` for a server on 127.0.0.1:5432. When one is missing the block is not
-    executed, with the reason in the report; where services are required
-    (``NEODYME_REQUIRE_SERVICES=1``, as in CI), that is a failure instead.
+    Programs the block runs beyond Python, curl and the shell (``jq``, ``sqlite3``, ``psql``,
+    ``redis-cli``), ``postgresql`` for a server on 127.0.0.1:5432 and ``redis`` for one on
+    127.0.0.1:6379. When one is missing the block is not executed, with the reason in the
+    report; where services are required (``NEODYME_REQUIRE_SERVICES=1``, as in CI), that is
+    a failure instead.
 
 A page other than a chapter page (an appendix) is executed only if it names its chapter once,
 anywhere: ``<!-- handson-page: chapter=ch10 -->``; then every block of the page is a step. A

@@ -54,7 +54,8 @@ LIVE_TERMINALS: set[Terminal] = set()
 LIVE_LOCK = threading.Lock()
 # Ports a page talks to that belong to services shared by every page, not to the page's servers.
 POSTGRES_PORT = 5432
-SERVICE_PORTS = {POSTGRES_PORT, 6379}
+REDIS_PORT = 6379
+SERVICE_PORTS = {POSTGRES_PORT, REDIS_PORT}
 MENTIONED_PORT = re.compile(
     r"(?:(?:127\.0\.0\.1|localhost|0\.0\.0\.0):|--port[ =]|NEODYME_PORT=)(\d{2,5})\b"
 )
@@ -314,12 +315,15 @@ class Terminal:
 
 
 def missing_needs(needs: str) -> list[str]:
-    """Which of a block's ``needs`` this machine lacks: programs, or a PostgreSQL server."""
+    """Which of a block's ``needs`` this machine lacks: programs, a PostgreSQL or a Redis server."""
     missing = []
     for need in needs.split():
         if need == "postgresql":
             if not port_is_open(POSTGRES_PORT):
                 missing.append("a PostgreSQL server on 127.0.0.1:5432")
+        elif need == "redis":
+            if not port_is_open(REDIS_PORT):
+                missing.append("a Redis server on 127.0.0.1:6379")
         elif shutil.which(need) is None:
             missing.append(need)
     return missing
