@@ -1,10 +1,7 @@
 """What the site-level tests read from the book: its pages' shape, prose and listings.
 
-``CONVERTED`` is the one place that says which chapter pages are already in the shape issue 17
-gives them (an opening figure, focused listings, *What you learned* and a *Reference* section
-at the end). The page-level checks apply to these pages; the pages of chapters 5 to 12 join
-the list when they are rewritten after the stage rebalance. Checks that need no rewriting (the
-downloads) cover every chapter.
+Every chapter page has the shape issue 17 gives it: an opening figure, focused listings,
+*What you learned* and a *Reference* section at the end, in the order of ``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -14,26 +11,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-CONVERTED = tuple(f"ch{number:02}" for number in range(1, 13))
+CHAPTER_PAGES = tuple(f"ch{number:02}" for number in range(1, 13))
 WORD_BUDGET = 6000
 LISTING_BUDGET = 60
 
 SECTIONS = [
-    "Problem",
-    "Pain point",
-    "Theory",
-    "Solution",
-    "Neodyme code",
-    "Hands-on",
-    "What you learn",
-    "Building Blocks",
-    "Production Impact",
-    "Refactoring Moments",
-    "Exercises",
-]
-"""The sections of a page not converted yet, in their order."""
-
-CONVERTED_SECTIONS = [
     "Building Blocks",
     "Problem",
     "Pain point",
@@ -47,7 +29,7 @@ CONVERTED_SECTIONS = [
     "What you learned",
     "Reference",
 ]
-"""The sections of a converted page: it looks back first and ends with the summary and the
+"""The sections of a chapter page: it looks back first and ends with the summary and the
 reference a reader comes back to."""
 
 WORD = re.compile(r"[\w'’-]+")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 import yaml
-from book_pages import CONVERTED, CONVERTED_SECTIONS, SECTIONS
+from book_pages import SECTIONS
 
 from shared.book_hooks import PLACEHOLDER, refactoring_moments
 from shared.chapters import REPOSITORY_ROOT
@@ -64,9 +64,7 @@ def test_included_files_exist(page):
 def test_every_chapter_has_a_page_in_the_books_shape(chapter):
     page = DOCS / "chapters" / f"{chapter.name}.md"
     headings = re.findall(r"^## (.+?)\s*$", page.read_text(), flags=re.MULTILINE)
-    shape = CONVERTED_SECTIONS if chapter.name in CONVERTED else SECTIONS
-
-    assert [heading for heading in headings if heading in shape] == shape
+    assert [heading for heading in headings if heading in SECTIONS] == SECTIONS
 
 
 def test_every_chapter_page_is_in_the_navigation(chapters):

@@ -1,9 +1,8 @@
 """The built book, page by page: the shape issue 17 gives a chapter page, checked on the site.
 
-The book is built once (the ``book_site`` fixture) and read as a reader's browser gets it. The
-page-level checks apply to the pages listed in ``book_pages.CONVERTED``; the pages of chapters
-5 to 12 join that list when they are rewritten. Checks that need no rewriting cover every
-page: each chapter's download (``test_book_downloads.py``) and every figure the book has.
+The book is built once (the ``book_site`` fixture) and read as a reader's browser gets it: every
+chapter page (``book_pages.CHAPTER_PAGES``), every figure the book has; each chapter's download
+is checked in ``test_book_downloads.py``.
 """
 
 import re
@@ -11,7 +10,7 @@ import re
 import pytest
 from book_browser import pages_as_rendered, require_program
 from book_pages import (
-    CONVERTED,
+    CHAPTER_PAGES,
     LISTING_BUDGET,
     WORD_BUDGET,
     chapter_page,
@@ -28,8 +27,8 @@ LISTING = re.compile(
 SOURCE_LANGUAGES = {"python", "toml", "ini", "mako", "yaml", "dockerfile", "nginx"}
 
 
-def converted(test):
-    return pytest.mark.parametrize("name", CONVERTED)(test)
+def every_chapter_page(test):
+    return pytest.mark.parametrize("name", CHAPTER_PAGES)(test)
 
 
 def without_collapsed_blocks(page_html: str) -> str:
@@ -56,23 +55,23 @@ def pages_with_figures(site) -> list[str]:
 
 @pytest.fixture(scope="module")
 def desktop(book_site):
-    """Every page with a figure, and every converted chapter page, at 1280 pixels."""
+    """Every page with a figure, and every chapter page, at 1280 pixels."""
     require_program("chromium", "chromium", "the book is checked in a real browser")
-    pages = sorted({*pages_with_figures(book_site), *(f"chapters/{c}/" for c in CONVERTED)})
+    pages = sorted({*pages_with_figures(book_site), *(f"chapters/{c}/" for c in CHAPTER_PAGES)})
     return pages_as_rendered(book_site, pages, width=1280)
 
 
 @pytest.fixture(scope="module")
 def phone(book_site):
-    """The converted chapter pages at 390 pixels, a phone held upright."""
+    """The chapter pages at 390 pixels, a phone held upright."""
     require_program("chromium", "chromium", "the book is checked in a real browser")
-    return pages_as_rendered(book_site, [f"chapters/{c}/" for c in CONVERTED], width=390)
+    return pages_as_rendered(book_site, [f"chapters/{c}/" for c in CHAPTER_PAGES], width=390)
 
 
 # --- page shape -------------------------------------------------------------------------------
 
 
-@converted
+@every_chapter_page
 def test_the_page_opens_with_a_figure_before_its_first_section(book_site, name):
     page = chapter_page(book_site, name)
 
@@ -81,7 +80,7 @@ def test_the_page_opens_with_a_figure_before_its_first_section(book_site, name):
     assert figure.start() < page.index("<h2"), f"{name} does not open with its figure"
 
 
-@converted
+@every_chapter_page
 def test_the_page_ends_with_what_you_learned_and_a_reference_table(book_site, name):
     page = chapter_page(book_site, name)
 
@@ -91,7 +90,7 @@ def test_the_page_ends_with_what_you_learned_and_a_reference_table(book_site, na
     assert len(rows) >= 6, f"{name}'s Reference table has {len(rows) - 1} rows"
 
 
-@converted
+@every_chapter_page
 def test_building_blocks_look_back_at_earlier_chapters(book_site, name):
     page = chapter_page(book_site, name)
     start = page.index('id="building-blocks"')
@@ -106,14 +105,14 @@ def test_building_blocks_look_back_at_earlier_chapters(book_site, name):
         assert all(n < number for n in linked), f"{name}'s Building Blocks look forward"
 
 
-@converted
+@every_chapter_page
 def test_the_page_fits_the_word_budget(book_site, name):
     words = prose_words(chapter_page(book_site, name))
 
     assert words <= WORD_BUDGET, f"{name}: {words} words of prose"
 
 
-@converted
+@every_chapter_page
 def test_no_listing_shown_open_is_longer_than_the_budget(book_site, name):
     long = [
         (title, lines)
@@ -124,7 +123,7 @@ def test_no_listing_shown_open_is_longer_than_the_budget(book_site, name):
     assert long == [], f"{name} shows whole files instead of the part the prose discusses"
 
 
-@converted
+@every_chapter_page
 def test_a_focused_listing_has_its_whole_file_one_click_away(book_site, name):
     page = chapter_page(book_site, name)
     focused = set(re.findall(r'<span class="filename">([^<,]+), lines? [^<]*</span>', page))
@@ -139,7 +138,7 @@ def test_a_focused_listing_has_its_whole_file_one_click_away(book_site, name):
 def test_every_figure_renders_with_its_caption(book_site, desktop):
     pages = pages_with_figures(book_site)
     assert "appendix-a/" in pages
-    assert {f"chapters/{name}/" for name in CONVERTED} <= set(pages)
+    assert {f"chapters/{name}/" for name in CHAPTER_PAGES} <= set(pages)
 
     for page in pages:
         figures = desktop[page]["figures"]
@@ -153,7 +152,7 @@ def test_every_figure_renders_with_its_caption(book_site, desktop):
             assert figure["caption"].strip().startswith("Figure"), f"{where}: no caption"
 
 
-@converted
+@every_chapter_page
 def test_listings_fit_the_reading_column_on_a_desktop(desktop, name):
     page = desktop[f"chapters/{name}/"]
 
@@ -161,7 +160,7 @@ def test_listings_fit_the_reading_column_on_a_desktop(desktop, name):
     assert page["overflowing"] == []
 
 
-@converted
+@every_chapter_page
 def test_on_a_phone_the_copy_button_covers_no_first_line(phone, name):
     page = phone[f"chapters/{name}/"]
 
