@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+import markdown
 import pytest
 from conftest import write
 
@@ -158,3 +159,15 @@ def test_the_html_renders_in_headless_chromium(tmp_path):
     assert "Moved and changed (" in dom
     assert "create_app.&lt;locals&gt;.create_user" in dom
     assert '<table class="sxs">' in dom
+
+
+def test_dunder_file_names_in_collapsed_headings_are_not_bold(tmp_path):
+    old = write(tmp_path / "a", {"pkg/x.py": "X = 1\n"})
+    new = write(tmp_path / "b", {"pkg/x.py": "X = 1\n", "pkg/__init__.py": "", "pkg/__main__.py": "run()\n"})
+
+    report = render_markdown(compare(old, new))
+    html = markdown.markdown(report, extensions=["pymdownx.details", "pymdownx.superfences"])
+
+    assert '??? note "pkg/\\_\\_main\\_\\_.py (added, +1)"' in report
+    assert "<summary>pkg/__main__.py (added, +1)</summary>" in html
+    assert "<strong>init" not in html and "<strong>main" not in html

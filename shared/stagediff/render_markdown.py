@@ -30,6 +30,11 @@ def code(text: str) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
+def escape_inline(text: str) -> str:
+    """Plain text that Markdown shows as written: ``__init__.py`` would otherwise be bold."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
+
+
 def cell(text: str) -> str:
     """Table cell content: a ``|`` would end the cell."""
     return text.replace("|", "\\|")
@@ -121,7 +126,7 @@ def diff_section(diff: StageDiff, heading: str, collapsible: bool) -> list[str]:
         title = f"{file_name(change)} ({change.status.value}{', ' + counts if counts else ''})"
         title += similarity_note(change)
         if collapsible:
-            title = title.replace('"', "'")
+            title = escape_inline(title.replace('"', "'"))
             lines += ["", f'??? note "{title}"', ""]
             lines += [f"    {line}".rstrip() for line in fenced(body, "diff")]
         else:
