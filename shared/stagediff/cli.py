@@ -160,6 +160,9 @@ def forward_port_main(argv: list[str] | None = None) -> int:
             later = chapters_through(later, args.through)
         paths = [chapter_relative(path, chapter.path) for path in args.paths or []]
         edits = uncommitted_edits(chapter.path, paths or None)
+        if not edits and paths and uncommitted_edits(chapter.path):
+            print(f"{chapter.name}'s change has no hunk under {', '.join(paths)}.")
+            return 0
     except (BadArgument, GitError) as error:
         return fail(parser.prog, error)
     if not edits:
