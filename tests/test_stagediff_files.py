@@ -178,7 +178,16 @@ def test_a_missing_final_newline_is_marked(tmp_path):
 
 def git(repository: Path, *arguments: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *arguments],
+        [
+            "git",
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *arguments,
+        ],
         cwd=repository,
         capture_output=True,
         check=True,
@@ -215,7 +224,9 @@ def test_untracked_files_that_git_does_not_ignore_only_when_asked(repository):
 
 
 def test_outside_git_the_noise_rules_decide(tmp_path):
-    stage = write(tmp_path, {"neodyme/main.py": BODY, "ada.json": "{}\n", ".venv/bin/python": "#!\n"})
+    stage = write(
+        tmp_path, {"neodyme/main.py": BODY, "ada.json": "{}\n", ".venv/bin/python": "#!\n"}
+    )
 
     assert sorted(read_tree(stage)) == ["ada.json", "neodyme/main.py"]
     assert sorted(read_tree(stage, untracked=True)) == ["ada.json", "neodyme/main.py"]

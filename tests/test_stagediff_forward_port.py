@@ -162,7 +162,11 @@ def repository(tmp_path) -> Path:
     add_chapter(tmp_path, "ch02", {"app/files.py": "import sys\n\n" + original + "\nX = 1\n"})
     add_chapter(tmp_path, "ch03", {"app/files.py": "".join(FIXED)})
     add_chapter(tmp_path, "ch04", {"app/other.py": "print('hi')\n"})
-    add_chapter(tmp_path, "ch05", {"app/files.py": original.replace("open(path) as file", "open(path) as handle")})
+    add_chapter(
+        tmp_path,
+        "ch05",
+        {"app/files.py": original.replace("open(path) as file", "open(path) as handle")},
+    )
     git(tmp_path, "init", "--quiet")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "--quiet", "-m", "chapters")

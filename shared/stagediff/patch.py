@@ -130,9 +130,7 @@ def locate(lines: list[str], hunk: Hunk, side: str, expected: int) -> tuple[int,
     """Where the hunk's ``"old"`` or ``"new"`` side fits in ``lines``: (start, fuzz), the fewest
     differing context lines first, then the nearest to ``expected``."""
     block = [
-        (key(line), segment.changed)
-        for segment in hunk.segments
-        for line in getattr(segment, side)
+        (key(line), segment.changed) for segment in hunk.segments for line in getattr(segment, side)
     ]
     if not block:
         return None
@@ -190,7 +188,9 @@ def apply_hunks(lines: list[str], hunks: list[Hunk]) -> PatchResult:
         expected = hunk.old_start + offset
         before = locate(lines, hunk, "old", expected)
         after = locate(lines, hunk, "new", expected)
-        if before is not None and (after is None or rank(before, expected) <= rank(after, expected)):
+        if before is not None and (
+            after is None or rank(before, expected) <= rank(after, expected)
+        ):
             start, fuzz = before
             if start < end_of_previous:
                 placements.append(Placement(hunk, Outcome.CONFLICT))

@@ -8,7 +8,8 @@ from pathlib import Path
 from shared.stagediff.dependencies import DependencyChange, diff_dependencies
 from shared.stagediff.files import DEFAULT_SIMILARITY, FileDiff, diff_files
 from shared.stagediff.migrations import MigrationDiff, diff_migrations, revisions
-from shared.stagediff.symbols import SymbolChange, collect_symbols, diff_symbols
+from shared.stagediff.pairing import diff_symbols
+from shared.stagediff.symbols import SymbolChange, collect_symbols
 from shared.stagediff.tree import read_tree
 
 
