@@ -479,3 +479,31 @@ def test_a_class_renamed_and_changed_is_recognised_by_its_methods(tmp_path):
     assert [(c.category, c.old.qualname, c.new.qualname, c.members) for c in changes] == [
         (RENAMED_AND_CHANGED, "Settings", "AppSettings", 3)
     ]
+
+
+def test_look_alike_methods_of_unrelated_classes_are_not_one_renamed(tmp_path):
+    old = """
+    class TodoService:
+        async def add_todo_for(self, owner_id, data):
+            owner = await self.get_owner(owner_id)
+            return await self.todos.create(owner.id, data)
+
+        async def list_todos_of(self, owner_id, offset, limit, completed=None):
+            owner = await self.get_owner(owner_id)
+            return await self.todos.list(owner.id, offset, limit, completed)
+    """
+    new = """
+    class UserService:
+        async def sign_up(self, data, is_superuser=False):
+            hashed_password = await self.hasher.hash(data.password)
+            return await self.users.create(data, hashed_password, is_superuser)
+
+        async def remove(self, user, actor):
+            if actor.id != user.id and not actor.is_superuser:
+                raise ForbiddenError("You may only delete your own account.")
+            await self.users.delete(user)
+    """
+
+    changes = changes_of(tmp_path, {"todos.py": old}, {"users.py": new})
+
+    assert {change.category for change in changes} == {ADDED, REMOVED}

@@ -13,7 +13,8 @@ In order:
    in step 3 or 4), or else when their body lines are at least ``threshold`` similar;
 6. a function or method under another name whose code is at least ``threshold`` alike, token by
    token (``session.commit()`` in a function is ``self.session.commit()`` in a method): renamed
-   and changed, wherever it went, and whether or not it became a method;
+   and changed, wherever it went and whether or not it became a method, except that a method
+   does not go to another class (unless its class was renamed to that one);
 7. a new function that a changed one now calls, made of code that one lost: extracted from it;
 8. whatever is left: removed or added.
 
@@ -140,12 +141,17 @@ class Pairing:
 
     def renamed_alike(self, classes: bool, threshold: float) -> None:
         """Steps 4 (``classes``) and 6: another name, code at least ``threshold`` alike."""
+        renamed = self.renamed_classes()
         candidates = []
         for old in self.old_left:
             if (old.kind is SymbolKind.CLASS) != classes:
                 continue
             for new in self.new_left:
                 if new.name == old.name or not comparable(old, new):
+                    continue
+                # A method renamed by likeness stays in its class: two look-alike methods of
+                # unrelated classes are two pieces of code written to the same pattern.
+                if old.owner and new.owner and renamed.get(old.owner, old.owner) != new.owner:
                     continue
                 score = likeness(old.tokens, new.tokens, threshold)
                 if score is not None:
