@@ -39,14 +39,32 @@ def test_ch04_to_ch05_reports_the_repository_extraction():
 
     assert (SymbolCategory.CHANGED, "neodyme/routes/users.py", "get_user_or_404") in symbols
     assert (SymbolCategory.ADDED, "neodyme/repositories/user.py", "UserRepository") in symbols
-    assert (
-        SymbolCategory.ADDED,
-        "neodyme/repositories/user.py",
-        "UserRepository.create",
-    ) in symbols
-    assert (SymbolCategory.REMOVED, "neodyme/routes/users.py", "commit_or_409") in symbols
+    extracted = {
+        (change.old.qualname, change.new.qualname)
+        for change in diff.symbols
+        if change.category is SymbolCategory.EXTRACTED and change.old and change.new
+    }
+    assert ("create_user", "UserRepository.create") in extracted
+    assert ("delete_user", "UserRepository.delete") in extracted
     assert files["neodyme/dependencies.py"] is FileStatus.ADDED
     assert files["neodyme/routes/users.py"] is FileStatus.CHANGED
+
+
+def test_ch04_to_ch05_commit_or_409_became_the_repositorys_commit():
+    [moment] = [
+        change
+        for change in diff_of("ch04", "ch05").symbols
+        if change.old is not None and change.old.qualname == "commit_or_409"
+    ]
+
+    assert moment.category is SymbolCategory.RENAMED_AND_CHANGED
+    assert moment.new is not None
+    assert (moment.old.path, moment.new.path, moment.new.qualname) == (
+        "neodyme/routes/users.py",
+        "neodyme/repositories/user.py",
+        "UserRepository._commit",
+    )
+    assert "commit_or_409 → UserRepository._commit" in render_text(diff_of("ch04", "ch05"))
 
 
 def test_ch07_to_ch08_adds_pydantic_settings():

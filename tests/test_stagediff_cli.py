@@ -128,6 +128,16 @@ def test_html_format(stages, capsys):
     assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
 
 
+def test_html_path_is_the_page_written_there(stages, tmp_path, capsys):
+    old, new = stages
+    target = tmp_path / "diff.html"
+
+    assert main([str(old), str(new), "--html", str(target)]) == 0
+
+    assert capsys.readouterr().out == ""
+    assert target.read_text().startswith("<!DOCTYPE html>")
+
+
 def run_on_a_terminal(arguments: list[str], environment: dict[str, str]) -> str:
     """Run the command with stdout on a pseudo-terminal, as in an interactive shell."""
     controller, terminal = pty.openpty()

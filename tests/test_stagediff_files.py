@@ -1,6 +1,9 @@
 """File-level comparison: noise left out, renames found by similarity, +/- counts."""
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from shared.stagediff import compare
 from shared.stagediff.files import FileStatus, unified_diff
@@ -171,3 +174,59 @@ def test_a_missing_final_newline_is_marked(tmp_path):
         "\\ No newline at end of file",
         "+c",
     ]
+
+
+def git(repository: Path, *arguments: str) -> None:
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *arguments,
+        ],
+        cwd=repository,
+        capture_output=True,
+        check=True,
+    )
+
+
+@pytest.fixture
+def repository(tmp_path) -> Path:
+    """Two committed stages; after the commit a reader's Hands-on left ``ada.json`` in ch07 and
+    the virtual environment is ignored."""
+    write(tmp_path / "ch06", {"neodyme/main.py": BODY})
+    write(tmp_path / "ch07", {"neodyme/main.py": BODY + "line 21\n", ".gitignore": ".venv/\n"})
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "--quiet", "-m", "stages")
+    write(tmp_path / "ch07", {"ada.json": '{"name": "Ada"}\n', ".venv/bin/python": "#!\n"})
+    return tmp_path
+
+
+def test_in_git_a_stage_is_what_git_tracks(repository):
+    assert sorted(read_tree(repository / "ch07")) == [".gitignore", "neodyme/main.py"]
+    changes = compare(repository / "ch06", repository / "ch07").files.changes
+    assert [change.path for change in changes] == [".gitignore", "neodyme/main.py"]
+
+
+def test_untracked_files_that_git_does_not_ignore_only_when_asked(repository):
+    assert sorted(read_tree(repository / "ch07", untracked=True)) == [
+        ".gitignore",
+        "ada.json",
+        "neodyme/main.py",
+    ]
+    changes = compare(repository / "ch06", repository / "ch07", untracked=True).files.changes
+    assert "ada.json" in {change.path for change in changes}
+
+
+def test_outside_git_the_noise_rules_decide(tmp_path):
+    stage = write(
+        tmp_path, {"neodyme/main.py": BODY, "ada.json": "{}\n", ".venv/bin/python": "#!\n"}
+    )
+
+    assert sorted(read_tree(stage)) == ["ada.json", "neodyme/main.py"]
+    assert sorted(read_tree(stage, untracked=True)) == ["ada.json", "neodyme/main.py"]

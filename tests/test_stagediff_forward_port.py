@@ -62,14 +62,44 @@ def test_code_that_is_gone_is_not_applicable():
     assert result.outcome is Outcome.NOT_APPLICABLE
 
 
-def test_a_hunk_whose_context_changed_is_a_conflict_and_nothing_changes():
-    later = [line.replace("'data'", "DATA") for line in ORIGINAL]
+def test_a_hunk_whose_changed_lines_differ_is_a_conflict_and_nothing_changes():
+    later = [line.replace("open(path) as file", "open(path) as handle") for line in ORIGINAL]
 
     result = apply_hunks(later, make_hunks(ORIGINAL, FIXED))
 
     assert result.outcome is Outcome.CONFLICT
     assert result.lines == later
-    assert {outcome for _, outcome in result.hunks} == {Outcome.CONFLICT}
+    assert {place.outcome for place in result.hunks} == {Outcome.CONFLICT}
+
+
+def test_a_changed_context_line_is_fuzz_and_the_target_keeps_it():
+    # The line right above each changed line differs, as ch12's cache.invalidate differs from
+    # ch05's session.commit: the fix still belongs there.
+    later = [line.replace("'data'", "DATA") for line in ORIGINAL]
+
+    result = apply_hunks(later, make_hunks(ORIGINAL, FIXED))
+
+    assert result.outcome is Outcome.APPLIED
+    assert result.lines == [line.replace("'data'", "DATA") for line in FIXED]
+    assert {(place.outcome, place.fuzz) for place in result.hunks} == {(Outcome.APPLIED, 2)}
+
+
+def test_more_differing_context_than_the_fuzz_allows_is_a_conflict():
+    later = [line.replace("'data'", "DATA").replace("load(name)", "load(key)") for line in ORIGINAL]
+
+    result = apply_hunks(later, make_hunks(ORIGINAL, FIXED))
+
+    assert result.outcome is Outcome.CONFLICT
+    assert result.lines == later
+
+
+def test_a_hunk_lands_at_an_offset_and_says_where():
+    later = lines("# header\n") * 5 + ORIGINAL
+
+    result = apply_hunks(later, make_hunks(ORIGINAL, FIXED))
+
+    assert result.outcome is Outcome.APPLIED
+    assert [(place.start, place.fuzz) for place in result.hunks] == [(5 + 2, 0)]
 
 
 def test_half_a_fix_is_a_conflict():
@@ -126,13 +156,17 @@ def add_chapter(root: Path, name: str, files: dict[str, str]) -> None:
 @pytest.fixture
 def repository(tmp_path) -> Path:
     """ch01 has the bug; ch02 moved it down; ch03 fixed it already; ch04 has no such file;
-    ch05 rewrote the lines around it."""
+    ch05 rewrote the very lines the fix changes."""
     original = "".join(ORIGINAL)
     add_chapter(tmp_path, "ch01", {"app/files.py": original, "README.md": "# One\n"})
     add_chapter(tmp_path, "ch02", {"app/files.py": "import sys\n\n" + original + "\nX = 1\n"})
     add_chapter(tmp_path, "ch03", {"app/files.py": "".join(FIXED)})
     add_chapter(tmp_path, "ch04", {"app/other.py": "print('hi')\n"})
-    add_chapter(tmp_path, "ch05", {"app/files.py": original.replace("'data'", "DATA")})
+    add_chapter(
+        tmp_path,
+        "ch05",
+        {"app/files.py": original.replace("open(path) as file", "open(path) as handle")},
+    )
     git(tmp_path, "init", "--quiet")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "--quiet", "-m", "chapters")
@@ -164,6 +198,7 @@ def test_forward_port_reports_each_chapter_and_writes_only_what_applies(reposito
     assert "ch04: not applicable" in out
     assert "ch05: conflict" in out
     assert "-    with open(path) as file:" in out  # the conflicting hunk is shown
+    assert "applied at app/files.py:5" in out  # two lines further down in ch02
     assert chapter_file(repository, "ch02") == "import sys\n\n" + "".join(FIXED) + "\nX = 1\n"
     assert chapter_file(repository, "ch05") == before  # a conflicted file is never written
     assert not (repository / "chapters/ch04/app/files.py").exists()
@@ -184,7 +219,9 @@ def test_dry_run_writes_nothing(repository, capsys):
     forward_port_main(["ch01", "--root", str(repository), "--dry-run"])
 
     out = capsys.readouterr().out
-    assert "ch02: applied" in out and "Dry run: nothing was written." in out
+    assert "ch02: would apply" in out and "Dry run: nothing was written." in out
+    assert "app/files.py  would apply" in out
+    assert "applied" not in out
     assert snapshot(repository) == before
 
 
@@ -217,7 +254,14 @@ def test_paths_limit_the_change(repository, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "(README.md)" in out and "app/files.py" not in out
-    assert "ch02: applied" in out
+    assert "ch02: would apply" in out
+
+
+def test_paths_that_match_nothing_say_so(repository, capsys):
+    code = forward_port_main(["ch01", "--root", str(repository), "--paths", "README.md"])
+
+    assert code == 0
+    assert capsys.readouterr().out == "ch01's change has no hunk under README.md.\n"
 
 
 def test_a_chapter_without_changes_says_so(repository, capsys):

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+import markdown
 import pytest
 from conftest import write
 
@@ -158,3 +159,54 @@ def test_the_html_renders_in_headless_chromium(tmp_path):
     assert "Moved and changed (" in dom
     assert "create_app.&lt;locals&gt;.create_user" in dom
     assert '<table class="sxs">' in dom
+
+
+def test_dunder_file_names_in_collapsed_headings_are_not_bold(tmp_path):
+    old = write(tmp_path / "a", {"pkg/x.py": "X = 1\n"})
+    new = write(
+        tmp_path / "b", {"pkg/x.py": "X = 1\n", "pkg/__init__.py": "", "pkg/__main__.py": "run()\n"}
+    )
+
+    report = render_markdown(compare(old, new))
+    html = markdown.markdown(report, extensions=["pymdownx.details", "pymdownx.superfences"])
+
+    assert '??? note "pkg/\\_\\_main\\_\\_.py (added, +1)"' in report
+    assert "<summary>pkg/__main__.py (added, +1)</summary>" in html
+    assert "<strong>init" not in html and "<strong>main" not in html
+
+
+def test_the_application_comes_first_and_the_tests_are_counted_per_file(tmp_path):
+    test_file = "def test_run():\n    assert run() == 2\n\n\ndef test_again():\n    assert run()\n"
+    old = write(tmp_path / "a", {"app.py": "def run():\n    return 1\n"})
+    new = write(
+        tmp_path / "b", {"app.py": "def run():\n    return 2\n", "tests/test_app.py": test_file}
+    )
+    diff = compare(old, new)
+
+    summary = render_text(diff).split("\nDiff")[0]
+    assert summary.index("app.py: changed: 1 function") < summary.index("\nTests\n")
+    assert "  tests/test_app.py: added: 2 functions" in summary
+    assert "test_run" not in summary
+    assert "- `app.py` — changed: `run` (body)" in render_markdown(diff)
+    assert "- `tests/test_app.py` — added: 2 functions" in render_markdown(diff)
+    html = render_html(diff)
+    assert '<details class="module" open>\n<summary><code>app.py</code>' in html
+    assert '<details class="module">\n<summary><code>tests/test_app.py</code>' in html
+
+
+def test_far_apart_stages_are_summarised_per_module_and_kind(tmp_path):
+    functions = "\n\n".join(f"def f{number}():\n    return {number}\n" for number in range(50))
+    old = write(tmp_path / "a", {"app.py": "X = 1\n"})
+    new = write(
+        tmp_path / "b",
+        {"app.py": "X = 1\n", "big.py": functions, "shapes.py": "class Square:\n    side = 1\n"},
+    )
+    diff = compare(old, new)
+
+    summary = render_text(diff).split("\nDiff")[0]
+    assert "  big.py: added: 50 functions" in summary
+    assert "  shapes.py: added: 1 class" in summary
+    assert "f49" not in summary
+    assert '??? note "big.py — added: 50 functions"' in render_markdown(diff)
+    html = render_html(diff)
+    assert '<details class="module">' in html and '<details class="module" open>' not in html

@@ -4,6 +4,7 @@ from pathlib import Path
 from textwrap import dedent
 
 from shared.stagediff import compare
+from shared.stagediff.describe import describe_symbol
 from shared.stagediff.symbols import SymbolCategory, module_symbols
 
 MOVED = SymbolCategory.MOVED
@@ -306,3 +307,203 @@ def test_a_documented_class_renamed_with_its_docstring_is_renamed(tmp_path):
     assert classify(tmp_path, old, new) == {
         (RENAMED, "errors.py:EmailTaken", "errors.py:EmailConflict", "")
     }
+
+
+# Moments found by likeness ----------------------------------------------------------------------
+
+RENAMED_AND_CHANGED = SymbolCategory.RENAMED_AND_CHANGED
+EXTRACTED = SymbolCategory.EXTRACTED
+
+
+def changes_of(tmp_path: Path, old: dict[str, str], new: dict[str, str]):
+    return compare(write_stage(tmp_path / "old", old), write_stage(tmp_path / "new", new)).symbols
+
+
+def test_an_extraction_names_the_function_it_came_from(tmp_path):
+    old = """
+    def create_user(session, data):
+        user = User.model_validate(data)
+        user.email = user.email.strip().lower()
+        session.add(user)
+        session.commit()
+        return user
+    """
+    new = """
+    def create_user(session, data):
+        user = build_user(data)
+        session.add(user)
+        session.commit()
+        return user
+
+
+    def build_user(data):
+        user = User.model_validate(data)
+        user.email = user.email.strip().lower()
+        return user
+    """
+
+    assert classify(tmp_path, {"app.py": old}, {"app.py": new}) == {
+        (CHANGED, "app.py:create_user", "app.py:create_user", "body"),
+        (EXTRACTED, "app.py:create_user", "app.py:build_user", ""),
+    }
+
+
+COMMIT_OR_409 = """
+async def commit_or_409(session):
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise HTTPException(409, "taken") from None
+"""
+REPOSITORY = """
+class UserRepository:
+    def __init__(self, session):
+        self.session = session
+
+    async def _commit(self):
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise EmailTaken from None
+"""
+
+
+def test_a_function_moved_renamed_and_made_a_method_is_one_change(tmp_path):
+    old = {"routes.py": COMMIT_OR_409}
+    new = {"routes.py": "", "repository.py": REPOSITORY}
+
+    changes = changes_of(tmp_path, old, new)
+
+    assert {(c.category, c.old and c.old.qualname, c.new and c.new.qualname) for c in changes} == {
+        (RENAMED_AND_CHANGED, "commit_or_409", "UserRepository._commit"),
+        (ADDED, None, "UserRepository"),
+        (ADDED, None, "UserRepository.__init__"),
+    }
+    [moment] = [c for c in changes if c.category is RENAMED_AND_CHANGED]
+    assert 0.6 < (moment.similarity or 0) < 1
+    line = describe_symbol(moment)
+    assert (line.kind, line.name, line.where) == (
+        "function → method",
+        "commit_or_409 → UserRepository._commit",
+        "routes.py → repository.py",
+    )
+    assert line.detail.endswith("% similar")
+
+
+def test_a_method_that_becomes_a_function_keeps_its_name_and_says_so(tmp_path):
+    old = """
+    class Cart:
+        items = []
+
+        def total(self):
+            amount = 0
+            for item in self.items:
+                amount += item.price * item.quantity
+            return amount
+    """
+    new = """
+    class Cart:
+        items = []
+
+
+    def total(items):
+        amount = 0
+        for item in items:
+            amount += item.price * item.quantity
+        return amount
+    """
+
+    [change] = changes_of(tmp_path, {"cart.py": old}, {"cart.py": new})
+
+    assert change.category is MOVED_AND_CHANGED
+    assert (change.old.qualname, change.new.qualname) == ("Cart.total", "total")
+    assert describe_symbol(change).kind == "method → function"
+
+
+def test_small_look_alikes_are_not_paired(tmp_path):
+    old = {"a.py": "def first(x):\n    return x + 1\n"}
+    new = {"a.py": "def second(x):\n    return x + 2\n"}
+
+    assert {change.category for change in changes_of(tmp_path, old, new)} == {ADDED, REMOVED}
+
+
+def test_tests_and_application_are_never_paired_by_likeness(tmp_path):
+    old = {"neodyme/db.py": COMMIT_OR_409}
+    elsewhere = COMMIT_OR_409.replace("commit_or_409", "commit").replace("taken", "gone")
+    new = {"neodyme/db.py": "", "tests/test_db.py": elsewhere}
+
+    assert {change.category for change in changes_of(tmp_path, old, new)} == {ADDED, REMOVED}
+
+
+SETTINGS = """
+class Settings:
+    '''Where the app reads its configuration.'''
+
+    def load(self):
+        return read(self.path)
+
+    def save(self, values):
+        write(self.path, values)
+
+    def reset(self):
+        self.values = {}
+        self.save({})
+"""
+
+
+def test_a_renamed_class_takes_its_methods_along(tmp_path):
+    new = SETTINGS.replace("class Settings", "class AppSettings").replace("{})", "{}, now=True)")
+
+    changes = changes_of(tmp_path, {"main.py": SETTINGS}, {"main.py": new})
+
+    assert {(c.category, c.old.qualname, c.new.qualname) for c in changes} == {
+        (RENAMED, "Settings", "AppSettings"),
+        (CHANGED, "Settings.reset", "AppSettings.reset"),
+    }
+    renamed = next(c for c in changes if c.category is RENAMED)
+    assert renamed.members == 2
+    assert describe_symbol(renamed).detail == "with its 2 unchanged methods"
+    changed = describe_symbol(next(c for c in changes if c.category is CHANGED))
+    assert (changed.name, changed.where) == ("AppSettings.reset", "main.py")
+
+
+def test_a_class_renamed_and_changed_is_recognised_by_its_methods(tmp_path):
+    new = SETTINGS.replace("class Settings", "class AppSettings").replace(
+        "Where the app", "Where the application"
+    )
+
+    changes = changes_of(tmp_path, {"main.py": SETTINGS}, {"main.py": new})
+
+    assert [(c.category, c.old.qualname, c.new.qualname, c.members) for c in changes] == [
+        (RENAMED_AND_CHANGED, "Settings", "AppSettings", 3)
+    ]
+
+
+def test_look_alike_methods_of_unrelated_classes_are_not_one_renamed(tmp_path):
+    old = """
+    class TodoService:
+        async def add_todo_for(self, owner_id, data):
+            owner = await self.get_owner(owner_id)
+            return await self.todos.create(owner.id, data)
+
+        async def list_todos_of(self, owner_id, offset, limit, completed=None):
+            owner = await self.get_owner(owner_id)
+            return await self.todos.list(owner.id, offset, limit, completed)
+    """
+    new = """
+    class UserService:
+        async def sign_up(self, data, is_superuser=False):
+            hashed_password = await self.hasher.hash(data.password)
+            return await self.users.create(data, hashed_password, is_superuser)
+
+        async def remove(self, user, actor):
+            if actor.id != user.id and not actor.is_superuser:
+                raise ForbiddenError("You may only delete your own account.")
+            await self.users.delete(user)
+    """
+
+    changes = changes_of(tmp_path, {"todos.py": old}, {"users.py": new})
+
+    assert {change.category for change in changes} == {ADDED, REMOVED}

@@ -80,7 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", help="the later stage: a chapter name or a directory")
     parser.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     parser.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    parser.add_argument(
+        "--html", type=Path, metavar="PATH", help="the HTML page, written here (--format html)"
+    )
     parser.add_argument("--stat", action="store_true", help="only the file-level summary")
+    parser.add_argument(
+        "--untracked",
+        action="store_true",
+        help="in a git work tree, also compare files git neither tracks nor ignores",
+    )
     parser.add_argument(
         "--similarity",
         type=fraction,
@@ -90,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_root(parser)
     args = parser.parse_args(argv)
+    if args.html is not None:
+        args.format, args.output = "html", args.html
     try:
         old = resolve_stage(args.old, args.root)
         new = resolve_stage(args.new, args.root)
@@ -97,7 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         return fail(parser.prog, error)
 
     diff = compare(
-        old.path, new.path, similarity=args.similarity, old_label=old.label, new_label=new.label
+        old.path,
+        new.path,
+        similarity=args.similarity,
+        old_label=old.label,
+        new_label=new.label,
+        untracked=args.untracked,
     )
     if args.format == "html":
         report = render_html(diff, stat=args.stat)
@@ -145,6 +160,9 @@ def forward_port_main(argv: list[str] | None = None) -> int:
             later = chapters_through(later, args.through)
         paths = [chapter_relative(path, chapter.path) for path in args.paths or []]
         edits = uncommitted_edits(chapter.path, paths or None)
+        if not edits and paths and uncommitted_edits(chapter.path):
+            print(f"{chapter.name}'s change has no hunk under {', '.join(paths)}.")
+            return 0
     except (BadArgument, GitError) as error:
         return fail(parser.prog, error)
     if not edits:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from shared.chapters import Chapter
-from shared.stagediff.patch import Hunk, Outcome, apply_hunks, make_hunks
+from shared.stagediff.patch import Hunk, Outcome, Placement, apply_hunks, make_hunks
 from shared.stagediff.tree import is_noise_directory, is_noise_file
 
 
@@ -42,6 +42,7 @@ class FileResult:
     outcome: Outcome
     reason: str = ""
     conflicts: list[Hunk] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,23 +126,27 @@ def port_file(edit: FileEdit, target: Path) -> tuple[FileResult, bytes | None]:
         return FileResult(edit.path, Outcome.CONFLICT, "exists with other content"), None
     if current is None:
         return FileResult(edit.path, Outcome.NOT_APPLICABLE, "no such file"), None
-    if current == edit.before:
-        reason = "deleted" if edit.after is None else ""
-        return FileResult(edit.path, Outcome.APPLIED, reason), edit.after
+    if current == edit.before and edit.after is None:
+        return FileResult(edit.path, Outcome.APPLIED, "deleted"), None
     old, new, text = (decode(data) for data in (edit.before, edit.after or b"", current))
-    if edit.after is None or old is None or new is None or text is None:
+    if old is None or new is None or text is None:
+        if current == edit.before:  # a binary file, as the change found it
+            return FileResult(edit.path, Outcome.APPLIED), edit.after
+        return FileResult(edit.path, Outcome.CONFLICT, "differs from the original"), None
+    if edit.after is None:
         return FileResult(edit.path, Outcome.CONFLICT, "differs from the original"), None
     hunks = make_hunks(old.splitlines(keepends=True), new.splitlines(keepends=True))
     result = apply_hunks(text.splitlines(keepends=True), hunks)
-    conflicts = [hunk for hunk, outcome in result.hunks if outcome is Outcome.CONFLICT]
-    applied = sum(outcome is Outcome.APPLIED for _, outcome in result.hunks)
+    conflicts = [place.hunk for place in result.hunks if place.outcome is Outcome.CONFLICT]
+    applied = sum(place.outcome is Outcome.APPLIED for place in result.hunks)
     reason = ""
     if result.outcome is Outcome.APPLIED and applied < len(hunks):
         reason = f"{applied} of {len(hunks)} hunks; the others were already there"
     if conflicts:
         reason = f"{len(conflicts)} of {len(hunks)} hunks conflict"
     content = "".join(result.lines).encode("utf-8")
-    return FileResult(edit.path, result.outcome, reason, conflicts), content
+    placements = [] if conflicts else result.hunks
+    return FileResult(edit.path, result.outcome, reason, conflicts, placements), content
 
 
 def port_to_chapter(edits: list[FileEdit], chapter: Chapter, *, dry_run: bool) -> ChapterResult:
@@ -167,17 +172,35 @@ def forward_port(
     return [port_to_chapter(edits, chapter, dry_run=dry_run) for chapter in later]
 
 
+def outcome_label(outcome: Outcome, dry_run: bool) -> str:
+    """``applied``, or ``would apply`` in a dry run."""
+    return "would apply" if dry_run and outcome is Outcome.APPLIED else outcome.value
+
+
+def landing(result: FileResult, place: Placement, dry_run: bool) -> str:
+    """``@@ -5,7 +5,7 @@ applied at app/files.py:12 (fuzz 1)``: where one hunk went."""
+    fuzz = f" (fuzz {place.fuzz})" if place.fuzz else ""
+    where = f"{result.path}:{(place.start or 0) + 1}"
+    return f"{place.hunk.header} {outcome_label(place.outcome, dry_run)} at {where}{fuzz}"
+
+
 def render_results(
     source: str, edits: list[FileEdit], results: list[ChapterResult], *, dry_run: bool
 ) -> str:
-    """The per-chapter report, conflicting hunks included."""
+    """The per-chapter report: where each hunk landed, and the hunks that conflict."""
     lines = [f"Forward-porting {source}'s change ({', '.join(edit.path for edit in edits)})"]
     width = max((len(edit.path) for edit in edits), default=0)
     for chapter in results:
-        lines.append(f"{chapter.chapter}: {chapter.outcome.value}")
+        lines.append(f"{chapter.chapter}: {outcome_label(chapter.outcome, dry_run)}")
         for result in chapter.files:
             reason = f" ({result.reason})" if result.reason else ""
-            lines.append(f"  {result.path:<{width}}  {result.outcome.value}{reason}")
+            outcome = outcome_label(result.outcome, dry_run)
+            lines.append(f"  {result.path:<{width}}  {outcome}{reason}")
+            lines += [
+                f"      {landing(result, place, dry_run)}"
+                for place in result.placements
+                if place.start is not None
+            ]
             for hunk in result.conflicts:
                 lines += [f"      {line}" for line in hunk.text]
     if not results:

@@ -1,10 +1,12 @@
 """Make hunks from a change and apply them to another copy of the same code.
 
-A hunk is applied only where its whole pre-image (the removed lines and the unchanged context
-around them) occurs exactly in the target; when that text occurs more than once, the occurrence
-nearest to where the hunk sat in the original wins, so code that later chapters pushed further
-down a file is still found. There is no fuzz on the context: a hunk whose surroundings differ is
-a conflict for a person to look at, never a guess.
+A hunk applies where its changed lines occur exactly in the target and its context lines match
+too, or all but ``FUZZ`` of them, as ``patch`` allows: a later chapter may have rewritten the line
+above a docstring, and the docstring's fix still belongs there. Where that text occurs more than
+once, the occurrence with the fewest differing context lines wins, then the one nearest to where
+the hunk sat in the original, so code that later chapters pushed further down a file is still
+found. The target keeps its own context lines; only the changed lines are replaced. A hunk that
+fits nowhere is a conflict for a person to look at, never a guess.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 
 from shared.stagediff.files import CONTEXT_LINES, hunk_header
+
+# How many context lines of a hunk may differ in the target, as ``patch --fuzz=2``.
+FUZZ = 2
 
 
 class Outcome(StrEnum):
@@ -26,22 +31,61 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A run of a hunk: context lines (``old == new``) or a change (``changed``)."""
+
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    changed: bool
+
+
+@dataclass(frozen=True)
 class Hunk:
-    """One changed region: the lines before and after, with their context."""
+    """One changed region: its segments, context and changes in order."""
 
     old_start: int  # 0-based line of the pre-image in the original file
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    removed: tuple[str, ...]
-    context: tuple[str, ...]
+    segments: tuple[Segment, ...]
     text: tuple[str, ...]  # the hunk as a unified diff, for reports
+
+    @property
+    def before(self) -> tuple[str, ...]:
+        return tuple(line for segment in self.segments for line in segment.old)
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        return tuple(line for segment in self.segments for line in segment.new)
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        return tuple(line for segment in self.segments if segment.changed for line in segment.old)
+
+    @property
+    def context(self) -> tuple[str, ...]:
+        return tuple(
+            line for segment in self.segments if not segment.changed for line in segment.old
+        )
+
+    @property
+    def header(self) -> str:
+        return self.text[0]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a hunk applied (or was found already there): 0-based line, and the context lines
+    that differed there."""
+
+    hunk: Hunk
+    outcome: Outcome
+    start: int | None = None
+    fuzz: int = 0
 
 
 @dataclass(frozen=True)
 class PatchResult:
     outcome: Outcome
     lines: list[str]
-    hunks: list[tuple[Hunk, Outcome]]
+    hunks: list[Placement]
 
 
 def key(line: str) -> str:
@@ -54,41 +98,56 @@ def make_hunks(old: list[str], new: list[str], context: int = CONTEXT_LINES) -> 
     hunks = []
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
-        before: list[str] = []
-        after: list[str] = []
-        removed: list[str] = []
-        kept: list[str] = []
+        segments = []
         text = [hunk_header(group)]
         for tag, i1, i2, j1, j2 in group:
+            segments.append(Segment(tuple(old[i1:i2]), tuple(new[j1:j2]), tag != "equal"))
             if tag == "equal":
-                before += old[i1:i2]
-                after += new[j1:j2]
-                kept += old[i1:i2]
                 text += [" " + key(line) for line in old[i1:i2]]
-                continue
-            before += old[i1:i2]
-            after += new[j1:j2]
-            removed += old[i1:i2]
-            text += ["-" + key(line) for line in old[i1:i2]]
-            text += ["+" + key(line) for line in new[j1:j2]]
-        hunks.append(
-            Hunk(group[0][1], tuple(before), tuple(after), tuple(removed), tuple(kept), tuple(text))
-        )
+            else:
+                text += ["-" + key(line) for line in old[i1:i2]]
+                text += ["+" + key(line) for line in new[j1:j2]]
+        hunks.append(Hunk(group[0][1], tuple(segments), tuple(text)))
     return hunks
 
 
-def locate(lines: list[str], block: tuple[str, ...], expected: int) -> int | None:
-    """Where ``block`` occurs in ``lines``, the occurrence nearest ``expected`` first."""
+def mismatches(keys: list[str], start: int, block: list[tuple[str, bool]]) -> int | None:
+    """How many context lines of ``block`` differ at ``start``; ``None`` if a changed line does,
+    or if more than ``FUZZ`` context lines do."""
+    differing = 0
+    for offset, (wanted, changed) in enumerate(block):
+        if keys[start + offset] == wanted:
+            continue
+        if changed:
+            return None
+        differing += 1
+        if differing > FUZZ:
+            return None
+    return differing
+
+
+def locate(lines: list[str], hunk: Hunk, side: str, expected: int) -> tuple[int, int] | None:
+    """Where the hunk's ``"old"`` or ``"new"`` side fits in ``lines``: (start, fuzz), the fewest
+    differing context lines first, then the nearest to ``expected``."""
+    block = [
+        (key(line), segment.changed) for segment in hunk.segments for line in getattr(segment, side)
+    ]
     if not block:
         return None
-    wanted = [key(line) for line in block]
+    context = sum(not changed for _, changed in block)
+    # With no changed line on this side (a pure insertion's "old"), the context is all there is
+    # to go by: it must match in full. Otherwise fewer context lines may differ than match.
+    allowed = min(FUZZ, context // 2) if context < len(block) else 0
     keys = [key(line) for line in lines]
-    starts = [
-        start
-        for start in range(len(keys) - len(wanted) + 1)
-        if keys[start] == wanted[0] and keys[start : start + len(wanted)] == wanted
-    ]
-    return min(starts, key=lambda start: (abs(start - expected), start), default=None)
+    found = []
+    for start in range(len(keys) - len(block) + 1):
+        fuzz = mismatches(keys, start, block)
+        if fuzz is not None and fuzz <= allowed:
+            found.append((fuzz, abs(start - expected), start))
+    if not found:
+        return None
+    fuzz, _, start = min(found)
+    return start, fuzz
 
 
 def code_is_gone(lines: list[str], hunk: Hunk) -> bool:
@@ -99,6 +158,21 @@ def code_is_gone(lines: list[str], hunk: Hunk) -> bool:
     return not any(anchor and anchor in present for anchor in anchors)
 
 
+def rank(found: tuple[int, int], expected: int) -> tuple[int, int]:
+    """A place found by :func:`locate`: fewer differing context lines first, then nearer."""
+    start, fuzz = found
+    return fuzz, abs(start - expected)
+
+
+def patched_lines(target: list[str], start: int, hunk: Hunk) -> list[str]:
+    """The hunk's post-image at ``start``, with the target's own context lines kept."""
+    result, at = [], start
+    for segment in hunk.segments:
+        result += segment.new if segment.changed else target[at : at + len(segment.old)]
+        at += len(segment.old)
+    return result
+
+
 def apply_hunks(lines: list[str], hunks: list[Hunk]) -> PatchResult:
     """Apply every hunk to ``lines``, or report why not.
 
@@ -107,46 +181,50 @@ def apply_hunks(lines: list[str], hunks: list[Hunk]) -> PatchResult:
     conflicts, or one whose code is gone while others apply) is a conflict, and then the lines
     come back unchanged.
     """
-    outcomes: list[tuple[Hunk, Outcome]] = []
-    placements: list[tuple[int, Hunk]] = []
+    placements: list[Placement] = []
     offset = 0
     end_of_previous = 0
     for hunk in hunks:
         expected = hunk.old_start + offset
-        at_before = locate(lines, hunk.before, expected)
-        at_after = locate(lines, hunk.after, expected)
-        if at_before is not None and (
-            at_after is None or abs(at_before - expected) <= abs(at_after - expected)
+        before = locate(lines, hunk, "old", expected)
+        after = locate(lines, hunk, "new", expected)
+        if before is not None and (
+            after is None or rank(before, expected) <= rank(after, expected)
         ):
-            if at_before < end_of_previous:
-                outcomes.append((hunk, Outcome.CONFLICT))
+            start, fuzz = before
+            if start < end_of_previous:
+                placements.append(Placement(hunk, Outcome.CONFLICT))
                 continue
-            placements.append((at_before, hunk))
-            outcomes.append((hunk, Outcome.APPLIED))
-            offset = at_before - hunk.old_start
-            end_of_previous = at_before + len(hunk.before)
-        elif at_after is not None:
-            outcomes.append((hunk, Outcome.ALREADY_THERE))
-            offset = at_after - hunk.old_start
-            end_of_previous = at_after + len(hunk.after)
+            placements.append(Placement(hunk, Outcome.APPLIED, start, fuzz))
+            offset = start - hunk.old_start
+            end_of_previous = start + len(hunk.before)
+        elif after is not None:
+            start, fuzz = after
+            placements.append(Placement(hunk, Outcome.ALREADY_THERE, start, fuzz))
+            offset = start - hunk.old_start
+            end_of_previous = start + len(hunk.after)
         elif code_is_gone(lines, hunk):
-            outcomes.append((hunk, Outcome.NOT_APPLICABLE))
+            placements.append(Placement(hunk, Outcome.NOT_APPLICABLE))
         else:
-            outcomes.append((hunk, Outcome.CONFLICT))
+            placements.append(Placement(hunk, Outcome.CONFLICT))
 
-    seen = {outcome for _, outcome in outcomes}
+    seen = {placement.outcome for placement in placements}
     if seen == {Outcome.NOT_APPLICABLE}:
-        return PatchResult(Outcome.NOT_APPLICABLE, lines, outcomes)
+        return PatchResult(Outcome.NOT_APPLICABLE, lines, placements)
     if Outcome.CONFLICT in seen or Outcome.NOT_APPLICABLE in seen:
         # Half a fix is worse than none: a hunk whose code is gone while others apply conflicts.
-        outcomes = [
-            (hunk, Outcome.CONFLICT if outcome is Outcome.NOT_APPLICABLE else outcome)
-            for hunk, outcome in outcomes
+        placements = [
+            Placement(placement.hunk, Outcome.CONFLICT)
+            if placement.outcome is Outcome.NOT_APPLICABLE
+            else placement
+            for placement in placements
         ]
-        return PatchResult(Outcome.CONFLICT, lines, outcomes)
+        return PatchResult(Outcome.CONFLICT, lines, placements)
     if Outcome.APPLIED not in seen:
-        return PatchResult(Outcome.ALREADY_THERE, lines, outcomes)
+        return PatchResult(Outcome.ALREADY_THERE, lines, placements)
     patched = list(lines)
-    for start, hunk in reversed(placements):
-        patched[start : start + len(hunk.before)] = hunk.after
-    return PatchResult(Outcome.APPLIED, patched, outcomes)
+    for placement in reversed(placements):
+        if placement.outcome is Outcome.APPLIED and placement.start is not None:
+            start, hunk = placement.start, placement.hunk
+            patched[start : start + len(hunk.before)] = patched_lines(lines, start, hunk)
+    return PatchResult(Outcome.APPLIED, patched, placements)

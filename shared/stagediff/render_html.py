@@ -17,15 +17,19 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from shared.stagediff.describe import (
+    ModuleSymbols,
+    SymbolLine,
+    by_category,
     file_counts,
     file_name,
     files_summary,
     requirement,
     similarity_note,
-    symbols_by_category,
+    symbol_report,
 )
 from shared.stagediff.files import CONTEXT_LINES, FileChange, FileStatus, hunk_header
 from shared.stagediff.report import StageDiff
+from shared.stagediff.symbols import is_test_path
 
 PYGMENTS_STYLE = "default"
 PAGE_STYLE = """
@@ -53,6 +57,8 @@ details.file { border: 1px solid var(--border); border-radius: 6px; margin: 1rem
 details.file > summary { cursor: pointer; padding: .4rem .8rem; background: #f6f8fa;
        border-bottom: 1px solid var(--border); font-weight: 600; }
 details.file > p { margin: .6rem .8rem; color: var(--muted); }
+details.module > summary { cursor: pointer; margin: .2rem 0; }
+details.module > table { margin: 0 0 .5rem 1.2rem; }
 table.sxs { width: 100%; border-collapse: collapse; table-layout: fixed; }
 table.sxs col.numbers { width: 3.5em; }
 table.sxs td { padding: 0 .4rem; vertical-align: top; }
@@ -90,7 +96,18 @@ def status_cell(status: str, tag: str = "td") -> str:
     return f'<{tag} class="status {css}">{escape(status)}</{tag}>'
 
 
-def files_section(diff: StageDiff) -> list[str]:
+def shown(change: FileChange, distant: bool) -> bool:
+    """Whether the page shows the file side by side. Far-apart stages show only the
+    application's changed files: a whole new file or test says little side by side, and all of
+    them made ch01 → ch12 a 2.5 MB page."""
+    if not distant:
+        return True
+    return change.status in (FileStatus.CHANGED, FileStatus.RENAMED) and not is_test_path(
+        change.path
+    )
+
+
+def files_section(diff: StageDiff, distant: bool) -> list[str]:
     parts = [
         '<section id="files">',
         "<h2>Files</h2>",
@@ -99,11 +116,12 @@ def files_section(diff: StageDiff) -> list[str]:
     if diff.files.changes:
         parts.append('<table class="list">')
         for index, change in enumerate(diff.files.changes):
-            name = escape(file_name(change))
+            name = f"<code>{escape(file_name(change))}</code>"
+            if shown(change, distant):
+                name = f'<a href="#file-{index}">{name}</a>'
             parts.append(
                 f"<tr>{status_cell(change.status.value)}"
-                f'<td><a href="#file-{index}"><code>{name}</code></a>'
-                f"{escape(similarity_note(change))}</td>"
+                f"<td>{name}{escape(similarity_note(change))}</td>"
                 f'<td class="counts">{escape(file_counts(change))}</td></tr>'
             )
         parts.append("</table>")
@@ -111,25 +129,50 @@ def files_section(diff: StageDiff) -> list[str]:
     return parts
 
 
+def symbol_rows(entries: list[SymbolLine], category: bool = False) -> list[str]:
+    rows = ['<table class="list">']
+    for entry in entries:
+        status = status_cell(entry.category.value) if category else ""
+        rows.append(
+            f"<tr>{status}<td><code>{escape(entry.name)}</code></td>"
+            f'<td class="detail">{escape(entry.kind)}</td>'
+            f"<td><code>{escape(entry.where)}</code></td>"
+            f'<td class="detail">{escape(entry.detail)}</td></tr>'
+        )
+    rows.append("</table>")
+    return rows
+
+
+def module_details(module: ModuleSymbols, folded: bool) -> list[str]:
+    """One module: its counts as the summary, its symbols inside."""
+    return [
+        f'<details class="module"{"" if folded else " open"}>',
+        f"<summary><code>{escape(module.path)}</code> "
+        f'<span class="counts">{escape(module.summary)}</span></summary>',
+        *symbol_rows(module.lines, category=True),
+        "</details>",
+    ]
+
+
 def symbols_section(diff: StageDiff) -> list[str]:
+    """The application's moments by category, its other changes by module (folded when the
+    stages are far apart), then the tests per file, always folded."""
     parts = ['<section id="symbols">', "<h2>Symbols</h2>"]
-    groups = symbols_by_category(diff)
-    if not groups:
+    report = symbol_report(diff)
+    if report.empty:
         parts.append("<p>No function, class or method changed.</p>")
-    for category, entries in groups.items():
+    for category, entries in by_category(report.moments).items():
         css = "status-" + category.value.replace(" ", "-")
-        parts += [
-            f'<h3 class="{css}">{escape(category.value.capitalize())} ({len(entries)})</h3>',
-            '<table class="list">',
-        ]
-        for entry in entries:
-            parts.append(
-                f"<tr><td><code>{escape(entry.name)}</code></td>"
-                f'<td class="detail">{escape(entry.kind)}</td>'
-                f"<td><code>{escape(entry.where)}</code></td>"
-                f'<td class="detail">{escape(entry.detail)}</td></tr>'
-            )
-        parts.append("</table>")
+        title = f"{category.value.capitalize()} ({len(entries)})"
+        parts += [f'<h3 class="{css}">{escape(title)}</h3>', *symbol_rows(entries)]
+    if report.modules:
+        parts.append("<h3>Other changes, by module</h3>")
+        for module in report.modules:
+            parts += module_details(module, folded=report.distant)
+    if report.tests:
+        parts.append('<h3 id="tests">Tests</h3>')
+        for module in report.tests:
+            parts += module_details(module, folded=True)
     parts.append("</section>")
     return parts
 
@@ -203,11 +246,12 @@ def side_by_side(change: FileChange) -> list[str]:
     return rows
 
 
-def file_section(change: FileChange, index: int) -> list[str]:
+def file_section(change: FileChange, index: int, folded: bool) -> list[str]:
     counts = file_counts(change)
     title = f"{file_name(change)}{similarity_note(change)}"
     summary = f"{escape(title)} <span class='counts'>{change.status.value} {escape(counts)}</span>"
-    parts = [f'<details class="file" id="file-{index}" open>', f"<summary>{summary}</summary>"]
+    opened = "" if folded else " open"
+    parts = [f'<details class="file" id="file-{index}"{opened}>', f"<summary>{summary}</summary>"]
     if change.binary:
         parts.append("<p>Binary file: not shown.</p>")
     elif not change.groups(CONTEXT_LINES):
@@ -223,11 +267,12 @@ def render_html(diff: StageDiff, *, stat: bool = False) -> str:
     """The whole page; ``stat`` keeps only the file list."""
     title = f"Stage diff: {diff.old_label} → {diff.new_label}"
     pygments_css = HtmlFormatter(style=PYGMENTS_STYLE).get_style_defs(".code")
+    distant = symbol_report(diff).distant
     body = [
         f"<h1>Stage diff: <code>{escape(diff.old_label)}</code> → "
         f"<code>{escape(diff.new_label)}</code></h1>",
         '<p class="summary">Refactoring moments: what moved, what changed, what is new.</p>',
-        *files_section(diff),
+        *files_section(diff, distant),
     ]
     if not stat:
         body += symbols_section(diff) + dependencies_section(diff) + migrations_section(diff)
@@ -235,8 +280,16 @@ def render_html(diff: StageDiff, *, stat: bool = False) -> str:
             body.append(f"<p>Not parsed (syntax errors): {escape(', '.join(diff.unparsable))}</p>")
         if diff.files.changes:
             body += ['<section id="diffs">', "<h2>Changes side by side</h2>"]
+            if distant:
+                body.append(
+                    '<p class="summary">The stages are far apart: only the application\'s '
+                    "changed files are shown; new and removed files and the tests are listed "
+                    "above. Compare neighbouring stages to see them.</p>"
+                )
             for index, change in enumerate(diff.files.changes):
-                body += file_section(change, index)
+                if shown(change, distant):
+                    folded = distant or is_test_path(change.path)
+                    body += file_section(change, index, folded)
             body.append("</section>")
     return "\n".join(
         [

@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 
 from shared.stagediff.describe import (
+    ModuleSymbols,
+    SymbolLine,
+    by_category,
     file_counts,
     file_name,
     files_summary,
     requirement,
     similarity_note,
-    symbols_by_category,
+    symbol_report,
 )
 from shared.stagediff.files import unified_diff
 from shared.stagediff.report import StageDiff
-from shared.stagediff.symbols import SymbolCategory
 
 
 def code(text: str) -> str:
@@ -28,6 +30,11 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     padding = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def escape_inline(text: str) -> str:
+    """Plain text that Markdown shows as written: ``__init__.py`` would otherwise be bold."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
 
 
 def cell(text: str) -> str:
@@ -50,28 +57,45 @@ def files_section(diff: StageDiff, heading: str) -> list[str]:
     return lines
 
 
-def symbols_section(diff: StageDiff, heading: str) -> list[str]:
-    """Moves and renames one a line (they have a from and a to); the rest one line per file."""
+def moment(entry: SymbolLine) -> str:
+    kind = f" ({entry.kind})" if "→" in entry.kind else ""
+    detail = f" — {entry.detail}" if entry.detail else ""
+    return f"- {arrows(entry.name)}{kind}: {arrows(entry.where)}{detail}"
+
+
+def module_names(module: ModuleSymbols) -> str:
+    """``added: `a`, `b` (signature); removed: `c```: a module's symbols, one line."""
+    parts = []
+    for category, entries in by_category(module.lines).items():
+        names = [code(e.name) + (f" ({e.detail})" if e.detail else "") for e in entries]
+        parts.append(f"{category.value}: {', '.join(names)}")
+    return "; ".join(parts)
+
+
+def symbols_section(diff: StageDiff, heading: str, collapsible: bool) -> list[str]:
+    """Moves, renames and extractions one a line (they have a from and a to); the application's
+    other changes one line per module, folded when the stages are far apart; then the tests,
+    counted per file."""
     lines = [f"{heading} Symbols", ""]
-    groups = symbols_by_category(diff)
-    if not groups:
+    report = symbol_report(diff)
+    if report.empty:
         return [*lines, "No function, class or method changed."]
-    for category, entries in groups.items():
+    for category, entries in by_category(report.moments).items():
         lines += [f"**{category.value.capitalize()}** ({len(entries)})", ""]
-        if category in (
-            SymbolCategory.MOVED,
-            SymbolCategory.MOVED_AND_CHANGED,
-            SymbolCategory.RENAMED,
-        ):
-            for entry in entries:
-                detail = f" — {entry.detail}" if entry.detail else ""
-                lines.append(f"- {arrows(entry.name)}: {arrows(entry.where)}{detail}")
-        else:
-            by_file: dict[str, list[str]] = {}
-            for entry in entries:
-                detail = f" ({entry.detail})" if entry.detail else ""
-                by_file.setdefault(entry.where, []).append(code(entry.name) + detail)
-            lines += [f"- {code(path)}: {', '.join(names)}" for path, names in by_file.items()]
+        lines += [moment(entry) for entry in entries]
+        lines.append("")
+    if report.modules:
+        lines += ["**Other changes, by module**", ""]
+        for module in report.modules:
+            if report.distant and collapsible:
+                title = escape_inline(f"{module.path} — {module.summary}".replace('"', "'"))
+                lines += [f'??? note "{title}"', "", f"    {module_names(module)}", ""]
+            else:
+                lines.append(f"- {code(module.path)} — {module_names(module)}")
+        lines.append("")
+    if report.tests:
+        lines += ["**Tests**", ""]
+        lines += [f"- {code(module.path)} — {module.summary}" for module in report.tests]
         lines.append("")
     return lines[:-1]
 
@@ -121,7 +145,7 @@ def diff_section(diff: StageDiff, heading: str, collapsible: bool) -> list[str]:
         title = f"{file_name(change)} ({change.status.value}{', ' + counts if counts else ''})"
         title += similarity_note(change)
         if collapsible:
-            title = title.replace('"', "'")
+            title = escape_inline(title.replace('"', "'"))
             lines += ["", f'??? note "{title}"', ""]
             lines += [f"    {line}".rstrip() for line in fenced(body, "diff")]
         else:
@@ -143,7 +167,7 @@ def render_markdown(
     sections = [[intro], files_section(diff, heading)]
     if not stat:
         sections += [
-            symbols_section(diff, heading),
+            symbols_section(diff, heading, collapsible),
             dependencies_section(diff, heading),
             migrations_section(diff, heading),
         ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from shared.stagediff.describe import (
+    SymbolLine,
+    by_category,
     file_counts,
     file_name,
     files_summary,
     requirement,
     similarity_note,
-    symbols_by_category,
+    symbol_report,
 )
 from shared.stagediff.files import unified_diff
 from shared.stagediff.report import StageDiff
@@ -61,17 +63,39 @@ def files_section(diff: StageDiff, paint: Painter) -> list[str]:
     return lines
 
 
+def symbol_lines(entries: list[SymbolLine], indent: str, category: bool = False) -> list[str]:
+    lines = []
+    width = min(max(len(entry.name) for entry in entries), NAME_WIDTH)
+    kind_width = max(len(entry.kind) for entry in entries)
+    for entry in entries:
+        detail = f"  [{entry.detail}]" if entry.detail else ""
+        status = f"{entry.category.value:<8}  " if category else ""
+        name = f"{entry.name:<{width}}"
+        lines.append(f"{indent}{status}{entry.kind:<{kind_width}}  {name}  {entry.where}{detail}")
+    return lines
+
+
 def symbols_section(diff: StageDiff, paint: Painter) -> list[str]:
-    groups = symbols_by_category(diff)
-    if not groups:
+    """The application's moments by category, its other changes by module (only counted when
+    the stages are far apart), then the tests, counted per file."""
+    report = symbol_report(diff)
+    if report.empty:
         return [paint.heading("Symbols") + ": no function, class or method changed"]
     lines = [paint.heading("Symbols")]
-    for category, entries in groups.items():
+    for category, entries in by_category(report.moments).items():
         lines.append("  " + paint.status(f"{category.value} ({len(entries)})", category.value))
-        width = min(max(len(entry.name) for entry in entries), NAME_WIDTH)
-        for entry in entries:
-            detail = f"  [{entry.detail}]" if entry.detail else ""
-            lines.append(f"    {entry.kind:<8}  {entry.name:<{width}}  {entry.where}{detail}")
+        lines += symbol_lines(entries, "    ")
+    for module in report.modules:
+        lines.append(f"  {paint.heading(module.path)}: {module.summary}")
+        if not report.distant:
+            lines += symbol_lines(module.lines, "    ", category=True)
+    if report.distant:
+        lines.append(
+            "  (stages far apart: one line per module; names in --html, or compare neighbours)"
+        )
+    if report.tests:
+        lines += ["", paint.heading("Tests")]
+        lines += [f"  {module.path}: {module.summary}" for module in report.tests]
     return lines
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from shared.stagediff.dependencies import DependencyChange, diff_dependencies
 from shared.stagediff.files import DEFAULT_SIMILARITY, FileDiff, diff_files
 from shared.stagediff.migrations import MigrationDiff, diff_migrations, revisions
-from shared.stagediff.symbols import SymbolChange, collect_symbols, diff_symbols
+from shared.stagediff.pairing import diff_symbols
+from shared.stagediff.symbols import SymbolChange, collect_symbols
 from shared.stagediff.tree import read_tree
 
 
@@ -32,14 +33,17 @@ def compare(
     similarity: float = DEFAULT_SIMILARITY,
     old_label: str | None = None,
     new_label: str | None = None,
+    untracked: bool = False,
 ) -> StageDiff:
     """Compare two stage directories.
 
     ``similarity`` (0–1) is how alike a removed and an added file, or two same-named symbols,
     must be to count as one thing that moved. The labels default to the directory names.
+    ``untracked`` also reads the files git neither tracks nor ignores (see :func:`read_tree`).
     """
     old_label, new_label = old_label or old.name, new_label or new.name
-    old_tree, new_tree = read_tree(old), read_tree(new)
+    old_tree = read_tree(old, untracked=untracked)
+    new_tree = read_tree(new, untracked=untracked)
     files = diff_files(old_tree, new_tree, similarity)
     # Revision files are reported as migrations; their upgrade()/downgrade() pairs would only
     # repeat that as symbols.

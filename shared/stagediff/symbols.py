@@ -10,34 +10,27 @@ when the docstring is all that changed. A symbol's fingerprint covers its own co
 functions and classes defined inside it: those are symbols of their own, so a class does not show
 as changed because one of its methods did.
 
-Pairing an old symbol with a new one, in order:
-
-1. same file (or the file it was renamed to) and same qualified name: unchanged, changed, or,
-   when the file was renamed, moved / moved and changed;
-2. same name and identical code elsewhere: moved;
-3. identical code under another name, unique on both sides and not trivial: renamed;
-4. same name elsewhere with different code: moved and changed, when the name is unpaired only
-   once on each side and both belong to the same class (or both to none), or else when their
-   body lines are at least ``threshold`` similar;
-5. whatever is left: removed or added.
+How an old symbol is paired with a new one is :mod:`shared.stagediff.pairing`'s business.
 """
 
 from __future__ import annotations
 
 import ast
-from collections import Counter
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from enum import StrEnum
 
-from shared.stagediff.files import DEFAULT_SIMILARITY
 from shared.stagediff.tree import StageFile
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # Fields that never change what code does: expression context follows from the syntax, and
 # ``kind`` only records a ``u""`` prefix.
 IGNORED_FIELDS = frozenset({"ctx", "kind", "type_comment"})
+TOKEN = re.compile(r"\w+|[^\w\s]")
+# Below this many tokens (``return await session.get(User, user_id)`` has 12) two symbols are
+# too small to say that one became the other by likeness alone.
+MIN_TOKENS = 12
 
 
 class SymbolKind(StrEnum):
@@ -52,6 +45,8 @@ class SymbolCategory(StrEnum):
     MOVED = "moved"
     MOVED_AND_CHANGED = "moved and changed"
     RENAMED = "renamed"
+    RENAMED_AND_CHANGED = "renamed and changed"
+    EXTRACTED = "extracted"
     CHANGED = "changed"
     ADDED = "added"
     REMOVED = "removed"
@@ -69,6 +64,7 @@ class Symbol:
     docstring: str | None
     body: str
     body_lines: tuple[str, ...]
+    tokens: tuple[str, ...]  # the code, docstring left out (a class's with its methods)
 
     @property
     def name(self) -> str:
@@ -80,6 +76,11 @@ class Symbol:
         if self.kind is not SymbolKind.METHOD:
             return None
         return self.qualname.rsplit(".", 2)[-2]
+
+    @property
+    def test(self) -> bool:
+        """Whether the symbol belongs to the tests rather than to the application."""
+        return is_test_path(self.path)
 
     @property
     def fingerprint(self) -> tuple[str, str | None, str]:
@@ -101,11 +102,27 @@ class Symbol:
         return (self.kind is SymbolKind.CLASS) == (other.kind is SymbolKind.CLASS)
 
 
+def is_test_path(path: str) -> bool:
+    """``tests/…``, ``test_*.py``, ``*_test.py`` and ``conftest.py`` are the tests."""
+    *folders, name = path.split("/")
+    return (
+        "tests" in folders
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
 @dataclass(frozen=True)
 class SymbolChange:
+    """What happened to one symbol; ``similarity`` is the confidence of a pairing made by
+    likeness, ``members`` the unchanged methods that followed a renamed class."""
+
     category: SymbolCategory
     old: Symbol | None
     new: Symbol | None
+    similarity: float | None = None
+    members: int = 0
 
     @property
     def symbol(self) -> Symbol:
@@ -118,6 +135,8 @@ class SymbolChange:
     def detail(self) -> str:
         """What changed in a changed symbol: signature, body, or only its docstring."""
         if self.old is None or self.new is None or self.old.fingerprint == self.new.fingerprint:
+            return ""
+        if self.category is SymbolCategory.EXTRACTED:  # old is where it came from, not itself
             return ""
         parts = [
             part
@@ -161,24 +180,42 @@ def body_without_docstring(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Cl
 
 
 def body_lines(
-    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: list[str]
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+    lines: list[str],
+    *,
+    start: int | None = None,
+    nested: bool = False,
 ) -> tuple[str, ...]:
-    """The symbol's own body lines, stripped, without those of definitions nested in it.
+    """The symbol's own body lines from ``start`` (its first statement), stripped, without
+    those of definitions nested in it unless ``nested``.
 
     The ``def`` line is left out: two same-named symbols share it, which says nothing about
     whether one became the other.
     """
-    start, end = node.body[0].lineno, node.end_lineno or node.lineno
-    nested = set()
+    start, end = start or node.body[0].lineno, node.end_lineno or node.lineno
+    skipped = set()
     for child in ast.walk(node):
-        if child is not node and isinstance(child, DEFINITIONS):
+        if not nested and child is not node and isinstance(child, DEFINITIONS):
             first = min([child.lineno, *(decorator.lineno for decorator in child.decorator_list)])
-            nested.update(range(first, (child.end_lineno or child.lineno) + 1))
+            skipped.update(range(first, (child.end_lineno or child.lineno) + 1))
     return tuple(
         lines[number - 1].strip()
         for number in range(start, end + 1)
-        if number not in nested and lines[number - 1].strip()
+        if number not in skipped and lines[number - 1].strip()
     )
+
+
+def code_tokens(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: list[str]
+) -> tuple[str, ...]:
+    """The words and punctuation of the symbol's code, docstring left out: what likeness is
+    measured on. A class is its methods too: renamed, it is recognised by them."""
+    code = body_without_docstring(node)
+    if not code:
+        return ()
+    first = min([code[0].lineno, *(d.lineno for d in getattr(code[0], "decorator_list", []))])
+    own = body_lines(node, lines, start=first, nested=isinstance(node, ast.ClassDef))
+    return tuple(token for line in own for token in TOKEN.findall(line))
 
 
 def statement_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -219,6 +256,7 @@ def module_symbols(path: str, source: str) -> list[Symbol]:
                 docstring=ast.get_docstring(statement),
                 body=dump(body_without_docstring(statement)),
                 body_lines=body_lines(statement, lines),
+                tokens=code_tokens(statement, lines),
             )
             if qualname in symbols:
                 # A redefinition (a property setter, an overload): one symbol made of all of them.
@@ -232,6 +270,7 @@ def module_symbols(path: str, source: str) -> list[Symbol]:
                     docstring=first.docstring,
                     body=first.body + "||" + symbol.body,
                     body_lines=first.body_lines + symbol.body_lines,
+                    tokens=first.tokens + symbol.tokens,
                 )
             symbols[qualname] = symbol
             if isinstance(statement, ast.ClassDef):
@@ -260,97 +299,3 @@ def collect_symbols(files: dict[str, StageFile], skip: Collection[str] = ()) -> 
         except SyntaxError:
             unparsable.append(path)
     return SymbolTable(symbols, unparsable)
-
-
-def line_similarity(old: Symbol, new: Symbol) -> float:
-    return SequenceMatcher(None, old.body_lines, new.body_lines, autojunk=False).ratio()
-
-
-def diff_symbols(
-    old_symbols: list[Symbol],
-    new_symbols: list[Symbol],
-    renames: dict[str, str],
-    threshold: float = DEFAULT_SIMILARITY,
-) -> list[SymbolChange]:
-    """Classify every symbol that differs between two stages (see the module docstring).
-
-    ``renames`` maps each renamed file's old path to its new one: a symbol that stays in a
-    renamed file has moved with it.
-    """
-    changes: list[SymbolChange] = []
-    new_at = {(symbol.path, symbol.qualname): symbol for symbol in new_symbols}
-    old_left: list[Symbol] = []
-    for old in old_symbols:
-        path = renames.get(old.path, old.path)
-        new = new_at.pop((path, old.qualname), None)
-        if new is None or not old.compatible(new):
-            if new is not None:
-                new_at[(path, old.qualname)] = new
-            old_left.append(old)
-            continue
-        same = old.fingerprint == new.fingerprint
-        if path != old.path:
-            category = SymbolCategory.MOVED if same else SymbolCategory.MOVED_AND_CHANGED
-        elif same:
-            continue
-        else:
-            category = SymbolCategory.CHANGED
-        changes.append(SymbolChange(category, old, new))
-    new_left = list(new_at.values())
-
-    def pair(old: Symbol, new: Symbol, category: SymbolCategory) -> None:
-        old_left.remove(old)
-        new_left.remove(new)
-        changes.append(SymbolChange(category, old, new))
-
-    # Moved unchanged: same name, same code. A candidate with the same qualified name goes first.
-    for old in list(old_left):
-        candidates = [
-            new
-            for new in new_left
-            if new.name == old.name and new.fingerprint == old.fingerprint and old.compatible(new)
-        ]
-        if candidates:
-            candidates.sort(key=lambda new: (new.qualname != old.qualname, new.path))
-            pair(old, candidates[0], SymbolCategory.MOVED)
-
-    # Renamed: the same code under a new name, where that code occurs once on each side.
-    old_codes = Counter(symbol.fingerprint for symbol in old_left)
-    new_codes = Counter(symbol.fingerprint for symbol in new_left)
-    for old in list(old_left):
-        if old.trivial or old_codes[old.fingerprint] != 1 or new_codes[old.fingerprint] != 1:
-            continue
-        new = next(new for new in new_left if new.fingerprint == old.fingerprint)
-        if old.compatible(new):
-            pair(old, new, SymbolCategory.RENAMED)
-
-    # Moved and changed: the same name elsewhere.
-    old_names = Counter(symbol.name for symbol in old_left)
-    new_names = Counter(symbol.name for symbol in new_left)
-    candidates = []
-    for old in old_left:
-        for new in new_left:
-            if new.name != old.name or not old.compatible(new):
-                continue
-            score = line_similarity(old, new)
-            unique = old_names[old.name] == 1 and new_names[new.name] == 1
-            if (unique and old.owner == new.owner) or score >= threshold:
-                candidates.append(
-                    (-score, old.path, old.qualname, new.path, new.qualname, old, new)
-                )
-    candidates.sort(key=lambda candidate: candidate[:5])
-    for *_, old, new in candidates:
-        if old in old_left and new in new_left:
-            pair(old, new, SymbolCategory.MOVED_AND_CHANGED)
-
-    changes += [SymbolChange(SymbolCategory.REMOVED, old, None) for old in old_left]
-    changes += [SymbolChange(SymbolCategory.ADDED, None, new) for new in new_left]
-    order = list(SymbolCategory)
-    changes.sort(
-        key=lambda change: (
-            order.index(change.category),
-            change.symbol.path,
-            change.symbol.lineno,
-        )
-    )
-    return changes

@@ -1,12 +1,16 @@
 """Read a stage directory into memory, leaving out everything that is not source.
 
-A stage folder on a reader's disk also holds virtual environments, caches, SQLite databases and
-build output. None of it is part of the lesson, so none of it may appear in a stage diff.
+A stage folder on a reader's disk also holds virtual environments, caches, SQLite databases,
+build output and the scratch files of a Hands-on (``ada.json``). None of it is part of the
+lesson, so none of it may appear in a stage diff. Inside a git work tree the stage's files are
+the ones git tracks, plus, only when asked, untracked files that git does not ignore. Outside
+git (or in a folder git tracks nothing of) the noise rules below decide.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from functools import cached_property
@@ -64,8 +68,38 @@ class StageFile:
         return text.splitlines(keepends=True) if text is not None else []
 
 
-def read_tree(root: Path) -> dict[str, StageFile]:
-    """Every non-noise file under ``root``, keyed by its relative path, in path order."""
+def git_files(root: Path, *, untracked: bool) -> list[str] | None:
+    """The files git tracks under ``root`` (relative to it), or ``None`` outside a work tree."""
+    command = ["git", "-c", "core.quotePath=false", "ls-files", "-z", "--cached"]
+    if untracked:
+        command += ["--others", "--exclude-standard"]
+    try:
+        result = subprocess.run(command, cwd=root, capture_output=True, check=False)
+    except FileNotFoundError:  # no git on this machine
+        return None
+    if result.returncode != 0:  # not a work tree
+        return None
+    return sorted({name for name in result.stdout.decode().split("\0") if name}) or None
+
+
+def read_tree(root: Path, *, untracked: bool = False) -> dict[str, StageFile]:
+    """Every file of the stage under ``root``, keyed by its relative path, in path order.
+
+    ``untracked`` adds the files git neither tracks nor ignores (it changes nothing outside git).
+    """
+    tracked = git_files(root, untracked=untracked)
+    if tracked is None:
+        return read_tree_outside_git(root)
+    files = {}
+    for relative in tracked:
+        path = root / relative
+        if path.is_file():  # a tracked file deleted from the disk is no longer in the stage
+            files[relative] = StageFile(relative, path.read_bytes())
+    return files
+
+
+def read_tree_outside_git(root: Path) -> dict[str, StageFile]:
+    """Every non-noise file under ``root``: the stage when git cannot say what it is."""
     files: dict[str, StageFile] = {}
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(name for name in subdirectories if not is_noise_directory(name))
