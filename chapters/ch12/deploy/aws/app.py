@@ -1,7 +1,6 @@
 """The CDK app: ``cdk deploy -c imageTag=TAG`` (cdk.json runs this file) deploys the stack."""
 
 import aws_cdk as cdk
-
 from neodyme_aws.stack import NeodymeStack
 
 app = cdk.App()

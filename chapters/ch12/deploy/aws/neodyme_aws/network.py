@@ -20,9 +20,7 @@ def create_network(scope: Construct) -> ec2.Vpc:
         # pulls, new tasks) until it is back, for half the price. Set 2 when that matters.
         nat_gateways=1,
         subnet_configuration=[
-            ec2.SubnetConfiguration(
-                name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
-            ),
+            ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
             ec2.SubnetConfiguration(
                 name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=24
             ),

@@ -73,9 +73,7 @@ class AppService(Construct):
             # drain to finish those it has, before ECS sends it SIGTERM.
             deregistration_delay=Duration.seconds(GRACEFUL_SHUTDOWN_SECONDS),
         )
-        scaling = self.service.auto_scale_task_count(
-            min_capacity=MIN_TASKS, max_capacity=MAX_TASKS
-        )
+        scaling = self.service.auto_scale_task_count(min_capacity=MIN_TASKS, max_capacity=MAX_TASKS)
         scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=60)
         scaling.scale_on_request_count(
             "Requests",

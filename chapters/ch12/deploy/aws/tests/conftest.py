@@ -3,7 +3,6 @@
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
-
 from neodyme_aws.stack import NeodymeStack
 
 
@@ -19,5 +18,5 @@ def template() -> Template:
 
 @pytest.fixture(scope="session")
 def resources(template: Template) -> dict[str, dict]:
-    """Every resource of the template by logical id: type and properties, as CloudFormation gets them."""
+    """Every resource of the template by logical id, as CloudFormation gets it."""
     return template.to_json()["Resources"]

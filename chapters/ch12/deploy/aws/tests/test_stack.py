@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Match, Template
-
 from neodyme_aws.container import GRACEFUL_SHUTDOWN_SECONDS, with_database_url
 from neodyme_aws.service import MAX_TASKS, MIN_TASKS
+
 from tests.conftest import synthesize
 
 CHAPTER = Path(__file__).resolve().parents[3]
@@ -89,7 +89,7 @@ def test_ecs_restarts_a_container_whose_liveness_check_fails(resources):
 
 
 def test_draining_matches_the_apps_graceful_shutdown(template, resources):
-    assert GRACEFUL_SHUTDOWN_SECONDS == apps_default_graceful_shutdown()
+    assert apps_default_graceful_shutdown() == GRACEFUL_SHUTDOWN_SECONDS
     app = container(resources, "app")
     template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::TargetGroup",
@@ -199,24 +199,28 @@ def test_the_database_and_redis_have_no_route_to_or_from_the_internet(resources)
     assert database["PubliclyAccessible"] is False
 
 
-def ingress_sources(resources: dict[str, dict], group: str) -> set[tuple[str, object]]:
-    """Who may connect to a security group, and on which port: (source, port)."""
+def ingress_rules(resources: dict[str, dict]) -> list[dict]:
+    """Every ingress rule, whether written inside its security group or as a resource of its own."""
     rules = [
         rule | {"GroupId": {"Ref": name}}
-        for name, sg in of_type(resources, "AWS::EC2::SecurityGroup").items()
-        for rule in sg["Properties"].get("SecurityGroupIngress", [])
+        for name, group in of_type(resources, "AWS::EC2::SecurityGroup").items()
+        for rule in group["Properties"].get("SecurityGroupIngress", [])
     ]
-    rules += [r["Properties"] for r in of_type(resources, "AWS::EC2::SecurityGroupIngress").values()]
-    return {
-        (
-            logical_id(rule["SourceSecurityGroupId"])
-            if "SourceSecurityGroupId" in rule
-            else rule["CidrIp"],
-            json.dumps(rule["FromPort"]) if rule["FromPort"] == rule["ToPort"] else "range",
-        )
-        for rule in rules
-        if logical_id(rule["GroupId"]) == group
-    }
+    rules += [
+        r["Properties"] for r in of_type(resources, "AWS::EC2::SecurityGroupIngress").values()
+    ]
+    return rules
+
+
+def ingress_sources(resources: dict[str, dict], group: str) -> set[tuple[str, str]]:
+    """Who may connect to a security group, and on which port: {(source, port)}."""
+    sources = set()
+    for rule in ingress_rules(resources):
+        if logical_id(rule["GroupId"]) == group:
+            assert rule["FromPort"] == rule["ToPort"]  # one port, not a range
+            source = rule.get("CidrIp") or logical_id(rule["SourceSecurityGroupId"])
+            sources.add((source, json.dumps(rule["FromPort"])))
+    return sources
 
 
 def test_only_the_load_balancer_reaches_the_app_and_only_the_app_the_data(resources):

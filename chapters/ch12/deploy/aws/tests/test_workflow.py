@@ -41,7 +41,9 @@ def test_every_path_the_jobs_name_exists(workflow):
     named = [
         path
         for step in steps(workflow)
-        for path in DEPLOY_PATH.findall(step.get("run", "") + " " + step.get("working-directory", ""))
+        for path in DEPLOY_PATH.findall(
+            step.get("run", "") + " " + step.get("working-directory", "")
+        )
     ]
 
     assert named
