@@ -89,7 +89,7 @@ class AppService(Construct):
             "app",
             "serve",
             port_mappings=[ecs.PortMapping(container_port=APP_PORT)],
-            # ECS ignores the image's HEALTHCHECK: liveness is configured here again.
+            # ECS acts on the task definition's health check, not the image's HEALTHCHECK.
             health_check=ecs.HealthCheck(
                 command=LIVENESS,
                 interval=Duration.seconds(10),

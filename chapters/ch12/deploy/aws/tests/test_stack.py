@@ -287,11 +287,11 @@ def test_both_containers_log_to_cloudwatch(resources):
         assert container(resources, name)["LogConfiguration"]["LogDriver"] == "awslogs"
 
 
-def test_the_image_comes_from_the_ecr_repository_and_tag_given():
-    image = synthesize(repository="books", imageTag="abc123").to_json()
-    app = container(image["Resources"], "app")
+def test_the_image_is_the_tag_given_from_the_ecr_repository(resources):
+    image = json.dumps(container(resources, "app")["Image"])
 
-    assert "/books:abc123" in json.dumps(app["Image"])
+    assert ".dkr.ecr." in image
+    assert "/neodyme:test" in image  # the default repository, the tag the tests give
 
 
 def test_the_stack_refuses_to_guess_the_image():
