@@ -29,7 +29,7 @@ nox.options.error_on_missing_interpreters = True
 
 CHAPTERS = discover_chapters(ROOT)
 nox.options.sessions = [chapter.name for chapter in CHAPTERS]
-nox.options.sessions += ["tools", "lint", "docs", "handson", "verify"]
+nox.options.sessions += ["tools", "lint", "docs", "aws", "handson", "verify"]
 
 RUFF = "ruff>=0.12"
 # Each suite runs on every core of the machine: its tests are independent, and each pytest
@@ -167,6 +167,30 @@ def docs(session: nox.Session) -> None:
         "--site-dir",
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+AWS_DEPLOY = ROOT / "chapters" / "ch12" / "deploy" / "aws"
+
+
+@session()
+def aws(session: nox.Session) -> None:
+    """Chapter 12's AWS stack, offline: synthesize it, assert its properties, cfn-lint it.
+
+    The deploy workflow and its migration script are checked too (actionlint, shellcheck).
+    aws-cdk-lib (about 430 MB) goes into this session's own environment, never a chapter's;
+    ``nox -R -s aws`` reuses it.
+    """
+    if not shutil.which("node"):
+        session.error(
+            "Node.js is not installed: aws-cdk-lib runs its constructs in it (jsii). "
+            "On Debian or Ubuntu: sudo apt-get install nodejs"
+        )
+    session.install("-r", str(AWS_DEPLOY / "requirements-test.txt"))
+    session.chdir(AWS_DEPLOY)
+    # jsii prints a banner on every run when Node 20 is past its end of life.
+    session.run(
+        "pytest", *session.posargs, env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     )
 
 

@@ -100,6 +100,11 @@ def test_the_quick_tag_is_the_fast_checks_only():
     assert sorted(nox_sessions("-t", "quick")) == ["docs", "lint", "tools"]
 
 
+def test_a_bare_nox_checks_the_aws_stack_too():
+    """ch12's AWS stack is synthesized and linted in every CI run, not only when asked for."""
+    assert "aws" in nox_sessions()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

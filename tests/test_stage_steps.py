@@ -244,7 +244,9 @@ STEPS: dict[str, Step] = {
     "ch12": Step(
         (
             ".env.example",
+            ".github/workflows/deploy.yml",
             "alembic/versions/*",
+            "deploy/aws/*",
             "docker-compose.yml",
             "nginx.conf",
             "neodyme/*",
