@@ -177,7 +177,8 @@ AWS_DEPLOY = ROOT / "chapters" / "ch12" / "deploy" / "aws"
 def aws(session: nox.Session) -> None:
     """Chapter 12's AWS stack, offline: synthesize it, assert its properties, cfn-lint it.
 
-    The deploy workflow and its migration script are checked too (actionlint, shellcheck).
+    The deploy workflow is checked against GitHub's schema (check-jsonschema; actionlint has no
+    wheel on PyPI) and its migration script with shellcheck.
     aws-cdk-lib (about 430 MB) goes into this session's own environment, never a chapter's;
     ``nox -R -s aws`` reuses it.
     """
