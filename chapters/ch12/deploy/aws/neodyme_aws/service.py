@@ -69,8 +69,8 @@ class AppService(Construct):
                 healthy_threshold_count=2,
                 unhealthy_threshold_count=3,
             ),
-            # A replica on its way out gets no new requests, and as long as the app's own
-            # drain to finish those it has, before ECS sends it SIGTERM.
+            # A replica on its way out gets no new requests; the load balancer gives those in
+            # flight as long as the app's own drain would, then ECS sends it SIGTERM.
             deregistration_delay=Duration.seconds(GRACEFUL_SHUTDOWN_SECONDS),
         )
         scaling = self.service.auto_scale_task_count(min_capacity=MIN_TASKS, max_capacity=MAX_TASKS)
