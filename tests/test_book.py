@@ -6,7 +6,7 @@ import pytest
 import yaml
 from book_pages import SECTIONS
 
-from shared.book_hooks import PLACEHOLDER, refactoring_moments
+from shared.book_hooks import PLACEHOLDER, refactoring_moments, report_pairs
 from shared.chapters import REPOSITORY_ROOT
 
 DOCS = REPOSITORY_ROOT / "docs"
@@ -98,6 +98,22 @@ def test_refactoring_moments_are_the_stage_diff_of_the_chapter_before():
     assert "nox -s diff -- ch04 ch05" in moments
     assert "UserRepository" in moments
     assert "neodyme/repositories/user.py" in moments
+
+
+def test_refactoring_moments_link_the_full_diff_instead_of_inlining_it():
+    moments = refactoring_moments(7)
+
+    assert "[the full stage diff](../diffs/ch06-ch07.html)" in moments
+    assert "Full diff" not in moments
+    assert "```diff" not in moments
+
+
+def test_a_full_report_is_built_for_each_neighbouring_pair_and_for_the_whole_way():
+    pairs = [(old.name, new.name) for old, new in report_pairs()]
+
+    assert pairs[:2] == [("ch01", "ch02"), ("ch02", "ch03")]
+    assert pairs[-2:] == [("ch11", "ch12"), ("ch01", "ch12")]
+    assert len(pairs) == 12
 
 
 def test_the_first_chapter_has_nothing_to_compare_with():

@@ -173,3 +173,19 @@ def test_on_a_phone_terminal_output_wraps_instead_of_running_off_screen(phone):
 
     listings_overflowing = page["overflowing"]
     assert not any(line.startswith("$ curl") for line in listings_overflowing)
+
+
+MOMENTS_WORD_BUDGET = 1500
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES[1:])
+def test_refactoring_moments_name_the_moments_and_link_the_full_diff(book_site, name):
+    """The section is the summary a reader can take in; every changed line is one click away."""
+    page = chapter_page(book_site, name)
+    section = re.search(r'<h2 id="refactoring-moments".*?(?=<h2 id=)', page, flags=re.DOTALL)
+    previous = f"ch{int(name[2:]) - 1:02d}"
+    report = book_site / "diffs" / f"{previous}-{name}.html"
+
+    assert f'href="../../diffs/{previous}-{name}.html"' in section[0]
+    assert len(re.findall(r"[\w'’-]+", re.sub(r"<[^>]+>", " ", section[0]))) <= MOMENTS_WORD_BUDGET
+    assert f"Stage diff: <code>{previous}</code>" in report.read_text()

@@ -29,7 +29,17 @@ __all__ = [
 
 
 def markdown_report(
-    old: Path, new: Path, *, heading_level: int = 3, collapsible: bool = True
+    old: Path,
+    new: Path,
+    *,
+    heading_level: int = 3,
+    collapsible: bool = True,
+    full_diff: bool = True,
 ) -> str:
     """The Markdown "Refactoring moments" of ``old`` → ``new`` (see :func:`render_markdown`)."""
-    return render_markdown(compare(old, new), heading_level=heading_level, collapsible=collapsible)
+    return render_markdown(
+        compare(old, new),
+        heading_level=heading_level,
+        collapsible=collapsible,
+        full_diff=full_diff,
+    )

@@ -155,12 +155,18 @@ def diff_section(diff: StageDiff, heading: str, collapsible: bool) -> list[str]:
 
 
 def render_markdown(
-    diff: StageDiff, *, stat: bool = False, heading_level: int = 3, collapsible: bool = True
+    diff: StageDiff,
+    *,
+    stat: bool = False,
+    heading_level: int = 3,
+    collapsible: bool = True,
+    full_diff: bool = True,
 ) -> str:
-    """The "Refactoring moments" summary, then the unified diff of every file.
+    """The "Refactoring moments" summary, then (``full_diff``) the unified diff of every file.
 
     ``heading_level`` is the level of the section headings (Files, Symbols, …), so the report
-    fits under whatever heading the page gives it.
+    fits under whatever heading the page gives it. The book leaves the full diff out and links
+    the HTML report instead: inlined, it made a chapter's section longer than the chapter.
     """
     heading = "#" * heading_level
     intro = f"Refactoring moments from {code(diff.old_label)} to {code(diff.new_label)}."
@@ -174,6 +180,6 @@ def render_markdown(
         if diff.unparsable:
             skipped = ", ".join(code(path) for path in diff.unparsable)
             sections.append([f"Not parsed (syntax errors): {skipped}."])
-        if diff.files.changes:
+        if diff.files.changes and full_diff:
             sections.append(diff_section(diff, heading, collapsible))
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
