@@ -1,11 +1,16 @@
-"""mkdocs hook: every chapter page's Refactoring Moments come from the stage diff.
+"""mkdocs hook: every chapter page's Refactoring Moments are backed by the stage diff.
 
-A chapter page holds the placeholder below under its "Refactoring Moments" heading; at build
-time the placeholder becomes the stage diff between the chapter before and this one, so the
-book can never drift from the code. The section names what moved, changed and was extracted;
-the diff of every line is the tool's HTML report, which the build writes as a page of its own
-(``diffs/chNN-chMM.html``, one per pair of neighbouring chapters, and the whole way from the
-first chapter to the last) and the section links.
+The section's prose tells the chapter's few moments: what moved, was extracted or renamed, and
+why now. Each moment carries a marker with the symbol's name as the stage diff reports it::
+
+    <!-- moment: commit_or_409 → UserRepository._commit -->
+
+At build time the marker becomes the stage diff's own line for that symbol (``->`` may be typed
+for ``→``), and the build stops if the stage diff reports no such symbol: a moment the code no
+longer shows cannot stay in the book. The placeholder ``<!-- refactoring-moments -->`` becomes
+the step's every change in brief; the diff of every line is the tool's HTML report, which the
+build writes as a page of its own (``diffs/chNN-chMM.html``, one per pair of neighbouring
+chapters, and the whole way from the first chapter to the last) and the section links.
 """
 
 import functools
@@ -13,12 +18,16 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from shared.chapters import REPOSITORY_ROOT, discover_chapters
 from shared.stagediff import StageDiff, compare, render_html, render_markdown
+from shared.stagediff.describe import symbol_report
+from shared.stagediff.render_markdown import moment_table
 
 PLACEHOLDER = "<!-- refactoring-moments -->"
+MOMENT = re.compile(r"<!-- moment: (?P<name>.+?) -->")
 CHAPTER_PAGE = re.compile(r"(?:^|/)chapters/ch(\d{2})\.md$")
 DIFFS = "diffs"
 
@@ -41,15 +50,35 @@ def refactoring_moments(number: int, root: Path = REPOSITORY_ROOT) -> str:
             "This is the first stage: there is nothing before it to compare with. From chapter 2 "
             "on, this section is generated from the code by the stage diff, when the book is built."
         )
-    old = root / "chapters" / f"ch{number - 1:02d}"
-    new = root / "chapters" / f"ch{number:02d}"
+    old, new = stages(number, root)
     intro = (
         f"Generated from the code when the book is built. Every changed line is in "
         f"[the full stage diff]({'../' + report_uri(old.name, new.name)}), file by file; "
         f"`nox -s diff -- {old.name} {new.name}` prints the same report in a terminal."
     )
-    report = render_markdown(stage_diff(old, new), heading_level=3, full_diff=False)
-    return f"{intro}\n\n{report}"
+    report = render_markdown(stage_diff(old, new), heading_level=4, brief=True)
+    return f"### Every change of the step\n\n{intro}\n\n{report}"
+
+
+def stages(number: int, root: Path = REPOSITORY_ROOT) -> tuple[Path, Path]:
+    """Chapter ``number`` and the one before it."""
+    return root / "chapters" / f"ch{number - 1:02d}", root / "chapters" / f"ch{number:02d}"
+
+
+def moment_evidence(number: int, name: str, root: Path = REPOSITORY_ROOT) -> str:
+    """The stage diff's line(s) for the symbol ``name`` of chapter ``number``'s step."""
+    old, new = stages(number, root)
+    wanted = name.replace("->", "→").strip()
+    report = symbol_report(stage_diff(old, new))
+    lines = [*report.moments, *(line for module in report.modules for line in module.lines)]
+    found = [line for line in lines if line.name == wanted]
+    if not found:
+        raise PluginError(
+            f"chapter {number}'s page tells the moment {wanted!r}, but the stage diff "
+            f"{old.name} → {new.name} reports no symbol of that name: `nox -s diff -- "
+            f"{old.name} {new.name}` shows what it does report"
+        )
+    return moment_table(found)
 
 
 def report_pairs(root: Path = REPOSITORY_ROOT) -> list[tuple[Path, Path]]:
@@ -68,6 +97,8 @@ def on_files(files: Files, config, **kwargs) -> Files:
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
     match = CHAPTER_PAGE.search(page.file.src_uri)
-    if match is None or PLACEHOLDER not in markdown:
+    if match is None:
         return markdown
-    return markdown.replace(PLACEHOLDER, refactoring_moments(int(match[1])))
+    number = int(match[1])
+    markdown = MOMENT.sub(lambda moment: moment_evidence(number, moment["name"]), markdown)
+    return markdown.replace(PLACEHOLDER, refactoring_moments(number))

@@ -5,8 +5,9 @@ import re
 import pytest
 import yaml
 from book_pages import SECTIONS
+from mkdocs.exceptions import PluginError
 
-from shared.book_hooks import PLACEHOLDER, refactoring_moments, report_pairs
+from shared.book_hooks import PLACEHOLDER, moment_evidence, refactoring_moments, report_pairs
 from shared.chapters import REPOSITORY_ROOT
 
 DOCS = REPOSITORY_ROOT / "docs"
@@ -114,6 +115,18 @@ def test_a_full_report_is_built_for_each_neighbouring_pair_and_for_the_whole_way
     assert pairs[:2] == [("ch01", "ch02"), ("ch02", "ch03")]
     assert pairs[-2:] == [("ch11", "ch12"), ("ch01", "ch12")]
     assert len(pairs) == 12
+
+
+def test_a_moment_the_page_tells_shows_the_stage_diffs_own_line_for_it():
+    evidence = moment_evidence(5, "commit_or_409 -> UserRepository._commit")
+
+    assert "renamed and changed (function → method)" in evidence
+    assert "`neodyme/routes/users.py` → `neodyme/repositories/user.py`" in evidence
+
+
+def test_a_moment_the_stage_diff_does_not_report_stops_the_build():
+    with pytest.raises(PluginError, match="nox -s diff -- ch04 ch05"):
+        moment_evidence(5, "a_function_no_chapter_has")
 
 
 def test_the_first_chapter_has_nothing_to_compare_with():

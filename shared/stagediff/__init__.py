@@ -34,12 +34,12 @@ def markdown_report(
     *,
     heading_level: int = 3,
     collapsible: bool = True,
-    full_diff: bool = True,
+    brief: bool = False,
 ) -> str:
     """The Markdown "Refactoring moments" of ``old`` → ``new`` (see :func:`render_markdown`)."""
     return render_markdown(
         compare(old, new),
         heading_level=heading_level,
         collapsible=collapsible,
-        full_diff=full_diff,
+        brief=brief,
     )

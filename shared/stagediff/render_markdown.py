@@ -47,9 +47,9 @@ def arrows(text: str) -> str:
     return " → ".join(code(part) for part in text.split(" → "))
 
 
-def files_section(diff: StageDiff, heading: str) -> list[str]:
+def files_section(diff: StageDiff, heading: str, table: bool = True) -> list[str]:
     lines = [f"{heading} Files", "", files_summary(diff) + "."]
-    if diff.files.changes:
+    if diff.files.changes and table:
         lines += ["", "| change | file | lines |", "|---|---|---|"]
         for change in diff.files.changes:
             name = cell(arrows(file_name(change))) + similarity_note(change)
@@ -72,10 +72,12 @@ def module_names(module: ModuleSymbols) -> str:
     return "; ".join(parts)
 
 
-def symbols_section(diff: StageDiff, heading: str, collapsible: bool) -> list[str]:
+def symbols_section(
+    diff: StageDiff, heading: str, collapsible: bool, named: bool = True
+) -> list[str]:
     """Moves, renames and extractions one a line (they have a from and a to); the application's
-    other changes one line per module, folded when the stages are far apart; then the tests,
-    counted per file."""
+    other changes one line per module (``named``: with their names, folded when the stages are
+    far apart; else counted); then the tests, counted per file."""
     lines = [f"{heading} Symbols", ""]
     report = symbol_report(diff)
     if report.empty:
@@ -87,7 +89,9 @@ def symbols_section(diff: StageDiff, heading: str, collapsible: bool) -> list[st
     if report.modules:
         lines += ["**Other changes, by module**", ""]
         for module in report.modules:
-            if report.distant and collapsible:
+            if not named:
+                lines.append(f"- {code(module.path)} — {module.summary}")
+            elif report.distant and collapsible:
                 title = escape_inline(f"{module.path} — {module.summary}".replace('"', "'"))
                 lines += [f'??? note "{title}"', "", f"    {module_names(module)}", ""]
             else:
@@ -160,26 +164,40 @@ def render_markdown(
     stat: bool = False,
     heading_level: int = 3,
     collapsible: bool = True,
-    full_diff: bool = True,
+    brief: bool = False,
 ) -> str:
-    """The "Refactoring moments" summary, then (``full_diff``) the unified diff of every file.
+    """The "Refactoring moments" summary, then the unified diff of every file.
 
     ``heading_level`` is the level of the section headings (Files, Symbols, …), so the report
-    fits under whatever heading the page gives it. The book leaves the full diff out and links
-    the HTML report instead: inlined, it made a chapter's section longer than the chapter.
+    fits under whatever heading the page gives it. ``brief`` is the book's form: the file
+    counts without the file table, each module's changes counted rather than named, and no
+    diff; the book links the HTML report for the rest (inlined, it made a chapter's section
+    longer than the chapter).
     """
     heading = "#" * heading_level
     intro = f"Refactoring moments from {code(diff.old_label)} to {code(diff.new_label)}."
-    sections = [[intro], files_section(diff, heading)]
+    sections = [[intro], files_section(diff, heading, table=not brief)]
     if not stat:
         sections += [
-            symbols_section(diff, heading, collapsible),
+            symbols_section(diff, heading, collapsible, named=not brief),
             dependencies_section(diff, heading),
             migrations_section(diff, heading),
         ]
         if diff.unparsable:
             skipped = ", ".join(code(path) for path in diff.unparsable)
             sections.append([f"Not parsed (syntax errors): {skipped}."])
-        if diff.files.changes and full_diff:
+        if diff.files.changes and not brief:
             sections.append(diff_section(diff, heading, collapsible))
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def moment_table(entries: list[SymbolLine]) -> str:
+    """The stage diff's own lines for one moment a page describes, as a small table."""
+    lines = ["| change | symbol | where | detail |", "|---|---|---|---|"]
+    for entry in entries:
+        kind = f" ({entry.kind})" if "→" in entry.kind else ""
+        lines.append(
+            f"| {entry.category.value}{kind} | {cell(arrows(entry.name))} "
+            f"| {cell(arrows(entry.where))} | {cell(entry.detail)} |"
+        )
+    return "\n".join(lines)
