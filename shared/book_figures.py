@@ -208,10 +208,15 @@ def load_chart(results: dict) -> str:
         f'stroke="{RED}" stroke-width="1.5" stroke-dasharray="6 4"/>',
         f'<text x="{left + plot_w}" y="{y(limit) - 6:.1f}" text-anchor="end" fill="{RED}">'
         f"limit: p95 {limit:.0f} ms</text>",
-        f'<text x="{left - 8}" y="{top + plot_h + 4}" text-anchor="end" fill="{INK}">0</text>',
         f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle" fill="{INK}">'
-        "concurrent users (each doubling is one step)</text>",
+        "concurrent users (a log scale: each doubling is one stride)</text>",
     ]
+    for multiple in range(int(top_ms // limit) + 1):  # 0, the limit, twice the limit …
+        tick = multiple * limit
+        parts.append(
+            f'<text x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{INK}">'
+            f"{tick:,.0f}</text>"
+        )
     for count in sorted(set(users)):
         parts.append(
             f'<text x="{x(count):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '

@@ -24,7 +24,7 @@ FULL = {
     "settle": 5,
     "workers": [1, 2],
 }
-QUICK = {"first": 5, "ceiling": 10, "refinements": 0, "window": 6, "settle": 2, "workers": [1]}
+QUICK = {"first": 5, "ceiling": 10, "refinements": 0, "window": 5, "settle": 1, "workers": [1]}
 RESULTS_DIR = REPOSITORY_ROOT / "benchmarks" / "load"
 QUICK_RESULTS_DIR = REPOSITORY_ROOT / "build" / "load-quick"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
