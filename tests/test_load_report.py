@@ -105,6 +105,19 @@ def test_a_saturation_with_the_server_starved_of_cpu_says_so(results):
     assert "waiting for CPU that other processes held" in render_markdown(results)
 
 
+def test_the_journey_of_the_sustained_step_is_shown_request_by_request(results):
+    results["runs"][0]["sustained"]["requests_by_name"] = {
+        "POST /api/v1/todos": {"requests": 25, "failures": 0, "p95_ms": 30},
+        "GET /api/v1/todos": {"requests": 75, "failures": 0, "p95_ms": 20},
+    }
+    text = render_markdown(results)
+
+    assert "The journey at 300 users, request by request:" in text
+    assert text.index("| `GET /api/v1/todos` | 75 | 75% | 0 | 20 |") < text.index(
+        "| `POST /api/v1/todos` | 25 | 25% | 0 | 30 |"
+    )
+
+
 def test_the_steps_table_is_in_order_of_users(results):
     rows = [line for line in render_markdown(results).splitlines() if line.startswith("| 300")]
     text = render_markdown(results)

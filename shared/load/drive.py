@@ -48,6 +48,14 @@ def measure(environment: Environment, users: int, options: argparse.Namespace) -
         **used,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
+    step["requests_by_name"] = {
+        f"{entry.method} {entry.name}": {
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "p95_ms": entry.get_response_time_percentile(0.95),
+        }
+        for entry in environment.stats.entries.values()
+    }
     step["held"] = held(step["p95_ms"], step["failures"], step["requests"], options.limit_ms)
     step["errors"] = sorted({str(error.error) for error in environment.stats.errors.values()})[:5]
     return step

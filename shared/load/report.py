@@ -63,6 +63,19 @@ def run_summary(run: dict, limit_ms: float) -> str:
     return text
 
 
+def journey_table(step: dict) -> list[str]:
+    """What the simulated users did in a step: each request, how often, and its p95."""
+    by_name = step.get("requests_by_name") or {}
+    total = sum(entry["requests"] for entry in by_name.values()) or 1
+    lines = ["| Request | Count | Share | Failed | p95 ms |", "|---|---|---|---|---|"]
+    for name, entry in sorted(by_name.items(), key=lambda item: -item[1]["requests"]):
+        lines.append(
+            f"| `{name}` | {entry['requests']:,} | {entry['requests'] / total:.0%} "
+            f"| {entry['failures']:,} | {entry['p95_ms']:,.0f} |"
+        )
+    return lines
+
+
 def capacity_lines(capacity: dict) -> list[str]:
     a = capacity["assumptions"]
     registered, concurrent = capacity["registered"], capacity["concurrent"]
@@ -115,6 +128,13 @@ def render_markdown(results: dict) -> str:
         lines += [f"Note: {results['note']}", ""]
     for run in results["runs"]:
         lines += [run_summary(run, settings["limit_ms"]), "", *steps_table(run), ""]
+        if run["sustained"] and run["sustained"].get("requests_by_name"):
+            lines += [
+                f"The journey at {run['sustained']['users']:,} users, request by request:",
+                "",
+                *journey_table(run["sustained"]),
+                "",
+            ]
     if results["capacity"]:
         lines += [*capacity_lines(results["capacity"]), ""]
     return "\n".join(lines)
