@@ -96,6 +96,8 @@ def test_the_markdown_gives_the_users_the_saturation_and_both_answers(results):
     assert "0.5 at the start, 2.0 at the end" in text
     assert "10,000 × 10% = 1,000 active; × 4 ÷ 60 = 66.7 req/s; ÷ 70.0 → **2 replicas**" in text
     assert "10,000 × 4 ÷ 60 = 666.7 req/s; ÷ 70.0 → **10 replicas**" in text
+    assert "9.0 ms of CPU per request, so each core" in text
+    assert "at most about 111 req/s" in text
 
 
 def test_a_saturation_with_the_server_starved_of_cpu_says_so(results):

@@ -22,6 +22,10 @@ def steps_table(run: dict) -> list[str]:
     return lines + [step_row(step) for step in sorted(run["steps"], key=lambda s: s["users"])]
 
 
+def workers_text(count: int) -> str:
+    return f"{count} worker{'s' if count > 1 else ''}"
+
+
 def cpu_per_request_ms(step: dict) -> float:
     """Milliseconds of the server's CPU per request: the cost of the app's own work."""
     return 1000 * step["server_cores"] / step["requests_per_s"] if step["requests_per_s"] else 0.0
@@ -33,7 +37,7 @@ def starved(step: dict, workers: int) -> bool:
 
 
 def run_summary(run: dict, limit_ms: float) -> str:
-    workers = f"{run['workers']} worker{'s' if run['workers'] > 1 else ''}"
+    workers = workers_text(run["workers"])
     best, saturated = run["sustained"], run["saturated"]
     if best is None:
         text = f"**{workers}**: no step held (p95 under {limit_ms:.0f} ms with no failure)."
@@ -76,13 +80,26 @@ def journey_table(step: dict) -> list[str]:
     return lines
 
 
+def cpu_cross_check(step: dict) -> str:
+    """What the server's own CPU per request allows, whatever else the machine was doing."""
+    per_request = cpu_per_request_ms(step)
+    if not per_request:
+        return ""
+    return (
+        f"A cross-check the machine's other work distorts less: the server spent "
+        f"{per_request:.1f} ms of CPU per request, so each core the app had to itself (the "
+        f"database elsewhere) could serve at most about {1000 / per_request:,.0f} req/s. Where "
+        "that is far above the figure measured, the machine, not the app, set the limit."
+    )
+
+
 def capacity_lines(capacity: dict) -> list[str]:
     a = capacity["assumptions"]
     registered, concurrent = capacity["registered"], capacity["concurrent"]
     per_minute = a["actions_per_minute"]
     replica = f"{registered['replica_rps']:,.1f}"
     return [
-        f"One replica of the size measured (this machine, {capacity['workers']} worker(s)) "
+        f"One replica of the size measured (this machine, {workers_text(capacity['workers'])}) "
         f"sustained **{capacity['ceiling_rps']:,.1f} req/s** with {capacity['simulated_users']:,} "
         f"simulated users, each acting {capacity['simulated_actions_per_minute']:g} times a "
         "minute. Assumptions: "
@@ -137,4 +154,6 @@ def render_markdown(results: dict) -> str:
             ]
     if results["capacity"]:
         lines += [*capacity_lines(results["capacity"]), ""]
+        best = next(r for r in results["runs"] if r["workers"] == results["capacity"]["workers"])
+        lines += [cpu_cross_check(best["sustained"]), ""]
     return "\n".join(lines)
