@@ -1,6 +1,14 @@
 """The load test's step search: double until a step fails, then halve the gap a few times."""
 
-from shared.load.steps import Plan, first_failure_above, held, ladder, next_users, sustained
+from shared.load.steps import (
+    Plan,
+    first_failure_above,
+    halving,
+    held,
+    ladder,
+    next_users,
+    sustained,
+)
 
 PLAN = Plan(first=25, ceiling=3200, refinements=2)
 
@@ -40,8 +48,11 @@ def test_no_refinement_stops_at_the_first_failure():
     assert walk(capacity=120, plan=Plan(25, 3200, 0)) == [25, 50, 100, 200]
 
 
-def test_a_first_step_that_fails_ends_the_search():
-    assert walk(capacity=10) == [25]
+def test_a_first_step_that_fails_halves_the_users_until_one_holds_then_refines():
+    assert halving(PLAN) == [12, 6, 3, 1]
+    # 6 held and 12 did not: 9 rounds to 10, which holds; nothing rounds to between 10 and 12.
+    assert walk(capacity=10) == [25, 12, 6, 10]
+    assert walk(capacity=0) == [25, 12, 6, 3, 1]
 
 
 def test_a_server_that_never_fails_stops_at_the_ceiling():

@@ -3,7 +3,8 @@
 Double from a small number until a step fails (p95 over the limit, or any failed request),
 then halve the gap between the largest count that held and the smallest that failed a few
 times. Doubling finds the order of magnitude in a handful of steps; the halving refines it
-without measuring every count in between.
+without measuring every count in between. When even the first step fails (a slow or busy
+machine), halve the users until a step holds, then refine the same way.
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,14 @@ def ladder(plan: Plan) -> list[int]:
     return counts
 
 
+def halving(plan: Plan) -> list[int]:
+    """Below the first step: first ÷ 2, first ÷ 4, … down to one user."""
+    counts = []
+    while (counts[-1] if counts else plan.first) > 1:
+        counts.append((counts[-1] if counts else plan.first) // 2)
+    return counts
+
+
 def next_users(tried: dict[int, bool], plan: Plan) -> int | None:
     """The next count to try, given each count tried so far and whether it held; None: done."""
     doubling = ladder(plan)
@@ -42,8 +51,9 @@ def next_users(tried: dict[int, bool], plan: Plan) -> int | None:
     lowest_failed = min(failed)
     passed = [users for users, ok in tried.items() if ok and users < lowest_failed]
     if not passed:
-        return None
-    refined = [users for users in tried if users not in doubling]
+        lower = [users for users in halving(plan) if users < lowest_failed]
+        return lower[0] if lower else None
+    refined = [users for users in tried if users not in doubling + halving(plan)]
     if len(refined) >= plan.refinements:
         return None
     highest_passed = max(passed)
