@@ -37,13 +37,16 @@ class TodoUser(HttpUser):
     wait_time = between(*THINK_TIME_S)
 
     def on_start(self) -> None:
-        self.open_todos: list[int] = []
-        self.next_page: str | None = None
-        self.refresh_token = ""
         self.log_in()
 
     def log_in(self) -> None:
-        """locust counts a response other than 2xx as a failure, which fails the step."""
+        """As the next account, with nothing remembered of the last one (todos, pages, token).
+
+        locust counts a response other than 2xx as a failure, which fails the step.
+        """
+        self.open_todos: list[int] = []
+        self.next_page: str | None = None
+        self.refresh_token = ""
         form = {"username": next_email(), "password": PASSWORD}
         response = self.client.post(f"{API}/auth/token", data=form)
         if response.ok:
