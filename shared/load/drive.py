@@ -6,7 +6,9 @@ the orchestrator (starting servers, waiting on subprocesses) should not live wit
 
 Users persist from one step to the next: going from 100 to 200 users spawns 100 more, which log
 in while they arrive. Statistics are reset once the step's users are all running and have
-settled, so each step's figures are its steady state only: its own window, no ramp.
+settled, so each step's figures are its steady state only: its own window, no ramp. After a
+step that did not hold, every user is stopped and the next step starts afresh: users of an
+overloaded step carry its backlog (and, where a request failed, a login to redo) into the next.
 """
 
 import argparse
@@ -71,6 +73,9 @@ def run(options: argparse.Namespace) -> list[dict]:
     try:
         users = next_users({}, plan)
         while users is not None:
+            if steps and not steps[-1]["held"]:
+                environment.runner.stop()
+                gevent.sleep(options.settle)  # the server finishes what the users left
             step = measure(environment, users, options)
             steps.append(step)
             verdict = "held" if step["held"] else "did not hold"
