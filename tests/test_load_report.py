@@ -101,10 +101,10 @@ def test_the_markdown_gives_the_users_the_saturation_and_both_answers(results):
 
 
 def test_a_saturation_with_the_server_starved_of_cpu_says_so(results):
-    assert "waiting for CPU that other processes held" not in render_markdown(results)
+    assert "the server waited for CPU rather than using up its own" not in render_markdown(results)
 
     results["runs"][0]["saturated"] |= {"machine_busy": 0.99, "server_cores": 0.1}
-    assert "waiting for CPU that other processes held" in render_markdown(results)
+    assert "the server waited for CPU rather than using up its own" in render_markdown(results)
 
 
 def test_the_journey_of_the_sustained_step_is_shown_request_by_request(results):

@@ -50,7 +50,7 @@ def run_summary(run: dict, limit_ms: float) -> str:
         )
     if saturated:
         reason = (
-            f"{saturated['failures']:,} requests failed"
+            f"{saturated['failures']:,} request{'s' if saturated['failures'] > 1 else ''} failed"
             if saturated["failures"]
             else f"p95 {saturated['p95_ms']:,.0f} ms"
         )
@@ -61,8 +61,9 @@ def run_summary(run: dict, limit_ms: float) -> str:
         )
         if starved(saturated, run["workers"]):
             text += (
-                " The server was far from using its cores while the machine was full: the "
-                "time went to waiting for CPU that other processes held, not to the app's work."
+                " The server used under half of its workers' cores while the machine was full: "
+                "the rest went to PostgreSQL, Redis, locust and whatever else was running, and "
+                "the server waited for CPU rather than using up its own."
             )
     return text
 
