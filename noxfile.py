@@ -288,3 +288,10 @@ def bench(session: nox.Session) -> None:
         session.error("wrk is not installed: sudo apt-get install wrk")
     session.install("-e", ".", "uv")  # uv builds one environment per app under test
     session.run("python", "-m", "shared.bench", *session.posargs)
+
+
+@session()
+def load(session: nox.Session) -> None:
+    """How many users ch12 serves, measured with locust: nox -s load -- [--quick] [--help]."""
+    session.install("-e", ".", "uv", "locust>=2.40")  # uv builds the app's own environment
+    session.run("python", "-m", "shared.load", *session.posargs)

@@ -9,9 +9,11 @@ Diagrams
 
 Charts
     ``figures/benchmarks.svg`` is drawn from ``benchmarks/results.json`` (what ``nox -s bench``
-    committed): one bar per scenario, its ratio of medians, and its target. The SVG is written
-    here, without a plotting library: a bar chart is a few rectangles and labels, and the book's
-    build stays a few small packages.
+    committed): one bar per scenario, its ratio of medians, and its target.
+    ``figures/load.svg`` is drawn from ``benchmarks/load/results.json`` (what ``nox -s load``
+    committed): p95 against concurrent users, one line per worker count, and the limit. The SVG
+    is written here, without a plotting library: a chart is a few shapes and labels, and the
+    book's build stays a few small packages.
 
 Why Graphviz: ``dot`` lays out a graph in a few milliseconds, as a plain program with no browser
 and no network (Mermaid's command-line renderer drives a headless Chromium through Node.js, a
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +39,8 @@ from shared.chapters import REPOSITORY_ROOT
 FIGURES = "figures"
 RESULTS = REPOSITORY_ROOT / "benchmarks" / "results.json"
 CHART = f"{FIGURES}/benchmarks.svg"
+LOAD_RESULTS = REPOSITORY_ROOT / "benchmarks" / "load" / "results.json"
+LOAD_CHART = f"{FIGURES}/load.svg"
 FONT = "Helvetica,Arial,sans-serif"
 
 HOUSE_STYLE = f"""
@@ -157,11 +162,106 @@ def benchmark_chart(results: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
+# --- the load chart -----------------------------------------------------------------------------
+
+LINE_COLOURS = ("#3949ab", "#ef6c00", "#00838f")
+LOAD_CAP = 4
+"""The p95 axis stops at this many times the limit; a step above it sits on the top edge,
+labelled with its value, so that one overloaded step does not flatten all the others."""
+
+
+def load_chart(results: dict) -> str:
+    """p95 (linear) against concurrent users (doubling, so a log scale), a line per run.
+
+    A dot is filled when its step held (p95 within the limit, no failed request) and hollow
+    when it did not; the dashed line is the limit.
+    """
+    limit = results["settings"]["limit_ms"]
+    runs = [run for run in results["runs"] if run["steps"]]
+    steps = [step for run in runs for step in run["steps"]]
+    users = [step["users"] for step in steps]
+    low, high = math.log2(min(users)), math.log2(max(users))
+    span = max(high - low, 1)
+    top_ms = min(max(step["p95_ms"] for step in steps), LOAD_CAP * limit)
+    top_ms = max(top_ms, limit) * 1.1
+    width, height, left, right, top, bottom = 720, 380, 64, 24, 40, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(count: int) -> float:
+        return left + plot_w * (math.log2(count) - low) / span
+
+    def y(ms: float) -> float:
+        return top + plot_h * (1 - min(ms, top_ms) / top_ms)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="13">',
+        f"<title>Load test: p95 against users, {html.escape(results['settings']['chapter'])}"
+        "</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="22" font-size="14" font-weight="bold" fill="{INK}">'
+        "p95 response time (ms) against concurrent simulated users</text>",
+        f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="{INK}"/>',
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="{INK}"/>',
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{y(limit):.1f}" y2="{y(limit):.1f}" '
+        f'stroke="{RED}" stroke-width="1.5" stroke-dasharray="6 4"/>',
+        f'<text x="{left + plot_w}" y="{y(limit) - 6:.1f}" text-anchor="end" fill="{RED}">'
+        f"limit: p95 {limit:.0f} ms</text>",
+        f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle" fill="{INK}">'
+        "concurrent users (a log scale: each doubling is one stride)</text>",
+    ]
+    for multiple in range(int(top_ms // limit) + 1):  # 0, the limit, twice the limit …
+        tick = multiple * limit
+        parts.append(
+            f'<text x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{INK}">'
+            f"{tick:,.0f}</text>"
+        )
+    for count in sorted(set(users)):
+        parts.append(
+            f'<text x="{x(count):.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
+            f'fill="{INK}">{count:,}</text>'
+        )
+    for index, run in enumerate(runs):
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        ordered = sorted(run["steps"], key=lambda step: step["users"])
+        points = " ".join(f"{x(s['users']):.1f},{y(s['p95_ms']):.1f}" for s in ordered)
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
+        for step in ordered:
+            fill = colour if step["held"] else "white"
+            parts.append(
+                f'<circle cx="{x(step["users"]):.1f}" cy="{y(step["p95_ms"]):.1f}" r="5" '
+                f'fill="{fill}" stroke="{colour}" stroke-width="2"><title>{step["users"]:,} users: '
+                f"p95 {step['p95_ms']:,.0f} ms, {step['requests_per_s']:,.1f} req/s, "
+                f"{step['failures']:,} failed</title></circle>"
+            )
+            if step["p95_ms"] > top_ms:
+                parts.append(
+                    f'<text x="{x(step["users"]) - 8:.1f}" y="{top + 4}" text-anchor="end" '
+                    f'fill="{colour}">{step["p95_ms"]:,.0f} ms</text>'
+                )
+        workers = f"{run['workers']} worker{'s' if run['workers'] > 1 else ''}"
+        legend_y = top + 18 + 20 * index
+        parts += [
+            f'<line x1="{left + 16}" x2="{left + 40}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+            f'stroke="{colour}" stroke-width="2"/>',
+            f'<text x="{left + 46}" y="{legend_y}" fill="{INK}">{workers}</text>',
+        ]
+    parts += [
+        f'<text x="{left + 16}" y="{top + 18 + 20 * len(runs)}" fill="{INK}">'
+        "filled: the step held; hollow: it did not</text>",
+        "</svg>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
 # --- mkdocs events ------------------------------------------------------------------------------
 
 
 def on_files(files: Files, config, **kwargs) -> Files:
-    """Swap every ``figures/*.dot`` for the SVG it draws; add the benchmark chart."""
+    """Swap every ``figures/*.dot`` for the SVG it draws; add the benchmark and load charts."""
     sources = [file for file in files if file.src_uri.startswith(f"{FIGURES}/")]
     graphs = [file for file in sources if file.src_uri.endswith(".dot")]
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -175,4 +275,7 @@ def on_files(files: Files, config, **kwargs) -> Files:
     if RESULTS.is_file():
         chart = benchmark_chart(json.loads(RESULTS.read_text()))
         files.append(File.generated(config, CHART, content=chart))
+    if LOAD_RESULTS.is_file():
+        chart = load_chart(json.loads(LOAD_RESULTS.read_text()))
+        files.append(File.generated(config, LOAD_CHART, content=chart))
     return files

@@ -8,7 +8,14 @@ from book_browser import require_program
 from mkdocs.exceptions import PluginError
 
 from shared import book_figures
-from shared.book_figures import RESULTS, benchmark_chart, render_dot, with_house_style
+from shared.book_figures import (
+    LOAD_RESULTS,
+    RESULTS,
+    benchmark_chart,
+    load_chart,
+    render_dot,
+    with_house_style,
+)
 from shared.chapters import REPOSITORY_ROOT
 
 DOCS = REPOSITORY_ROOT / "docs"
@@ -84,3 +91,46 @@ def test_every_figure_source_is_shown_on_a_page():
 
     unused = [source.name for source in sources if f"figures/{source.stem}.svg" not in pages]
     assert unused == []
+
+
+def load_results(steps_by_workers: dict[int, list[tuple[int, int, bool]]]) -> dict:
+    """Results with, per worker count, steps of (users, p95 ms, held)."""
+    runs = [
+        {
+            "workers": workers,
+            "steps": [
+                {"users": u, "p95_ms": p95, "held": ok, "requests_per_s": u / 3, "failures": 0}
+                for u, p95, ok in steps
+            ],
+        }
+        for workers, steps in steps_by_workers.items()
+    ]
+    return {"settings": {"chapter": "chX", "limit_ms": 200}, "runs": runs}
+
+
+def test_the_load_chart_has_a_dot_per_step_filled_when_it_held():
+    svg = load_chart(load_results({1: [(25, 40, True), (50, 90, True), (100, 450, False)]}))
+
+    dots = re.findall(r'<circle [^>]*fill="([^"]+)"', svg)
+    assert len(dots) == 3
+    assert dots.count("white") == 1
+    assert "limit: p95 200 ms" in svg
+    assert svg.count("<polyline") == 1
+    assert ">1 worker</text>" in svg
+
+
+def test_a_step_far_over_the_limit_sits_on_the_top_edge_with_its_value():
+    svg = load_chart(load_results({1: [(25, 40, True), (50, 9000, False)], 2: [(25, 30, True)]}))
+
+    ys = [float(y) for y in re.findall(r'<circle [^>]*cy="([\d.]+)"', svg)]
+    assert min(ys) >= 40  # the plot's top: the overloaded step is drawn, not off the chart
+    assert ">9,000 ms</text>" in svg
+    assert ">2 workers</text>" in svg
+
+
+def test_the_committed_load_results_draw_a_line_per_worker_count():
+    results = json.loads(LOAD_RESULTS.read_text())
+    svg = load_chart(results)
+
+    assert svg.count("<polyline") == len(results["runs"])
+    assert svg.count("<circle") == sum(len(run["steps"]) for run in results["runs"])

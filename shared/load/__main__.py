@@ -1,0 +1,5 @@
+import sys
+
+from shared.load.cli import main
+
+sys.exit(main())
