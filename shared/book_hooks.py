@@ -5,8 +5,9 @@ why now. Each moment carries a marker with the symbol's name as the stage diff r
 
     <!-- moment: commit_or_409 → UserRepository._commit -->
 
-At build time the marker becomes the stage diff's own line for that symbol (``->`` may be typed
-for ``→``), and the build stops if the stage diff reports no such symbol: a moment the code no
+At build time the marker becomes the stage diff's own line for that symbol, of the application
+or of its tests (``->`` may be typed for ``→``), and the build stops if the stage diff reports no
+such symbol: a moment the code no
 longer shows cannot stay in the book. The placeholder ``<!-- refactoring-moments -->`` becomes
 the step's every change in brief; the diff of every line is the tool's HTML report, which the
 build writes as a page of its own (``diffs/chNN-chMM.html``, one per pair of neighbouring
@@ -70,7 +71,8 @@ def moment_evidence(number: int, name: str, root: Path = REPOSITORY_ROOT) -> str
     old, new = stages(number, root)
     wanted = name.replace("->", "→").strip()
     report = symbol_report(stage_diff(old, new))
-    lines = [*report.moments, *(line for module in report.modules for line in module.lines)]
+    modules = [*report.modules, *report.tests]
+    lines = [*report.moments, *(line for module in modules for line in module.lines)]
     found = [line for line in lines if line.name == wanted]
     if not found:
         raise PluginError(

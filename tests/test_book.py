@@ -124,6 +124,12 @@ def test_a_moment_the_page_tells_shows_the_stage_diffs_own_line_for_it():
     assert "`neodyme/routes/users.py` → `neodyme/repositories/user.py`" in evidence
 
 
+def test_a_moment_can_be_a_change_in_the_tests():
+    evidence = moment_evidence(9, "todo_payload")
+
+    assert "`tests/test_todos.py (add_todo)` → `tests/factories.py`" in evidence
+
+
 def test_a_moment_the_stage_diff_does_not_report_stops_the_build():
     with pytest.raises(PluginError, match="nox -s diff -- ch04 ch05"):
         moment_evidence(5, "a_function_no_chapter_has")
