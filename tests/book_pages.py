@@ -11,7 +11,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-CHAPTER_PAGES = tuple(f"ch{number:02}" for number in range(1, 13))
+from shared.chapters import REPOSITORY_ROOT, discover_chapters
+
+CHAPTER_PAGES = tuple(chapter.name for chapter in discover_chapters(REPOSITORY_ROOT))
 WORD_BUDGET = 6000
 LISTING_BUDGET = 60
 

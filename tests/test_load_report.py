@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from shared.load.cli import RESULTS_DIR, build_options, parse_args, write_results
+from shared.bench.cli import write_results
+from shared.load.cli import RESULTS_DIR, build_options, parse_args
 from shared.load.report import render_markdown
 
 
@@ -130,7 +131,7 @@ def test_the_steps_table_is_in_order_of_users(results):
 
 
 def test_written_results_read_back_and_match_their_markdown(results, tmp_path):
-    markdown = write_results(results, tmp_path)
+    markdown = write_results(results, tmp_path, render=render_markdown)
 
     assert json.loads((tmp_path / "results.json").read_text()) == results
     assert (tmp_path / "results.md").read_text() == markdown == render_markdown(results)

@@ -89,11 +89,13 @@ def test_nox_ends_with_the_table_even_when_a_session_failed(tmp_path):
     assert table[4].startswith("total")
 
 
-def nox_sessions(*arguments: str) -> list[str]:
+def nox_sessions(*arguments: str, by_hand: bool = False) -> list[str]:
+    """The sessions a bare ``nox`` runs (``*`` in ``nox --list``), or (``by_hand``) the rest."""
     listing = subprocess.run(
         [NOX, "--list", *arguments], cwd=REPOSITORY_ROOT, capture_output=True, text=True
     )
-    return [line.split()[1] for line in listing.stdout.splitlines() if line.startswith("* ")]
+    marker = "- " if by_hand else "* "
+    return [line.split()[1] for line in listing.stdout.splitlines() if line.startswith(marker)]
 
 
 def test_the_quick_tag_is_the_fast_checks_only():
@@ -103,6 +105,11 @@ def test_the_quick_tag_is_the_fast_checks_only():
 def test_a_bare_nox_checks_the_aws_stack_too():
     """ch12's AWS stack is synthesized and linted in every CI run, not only when asked for."""
     assert "aws" in nox_sessions()
+
+
+def test_the_measurements_are_run_by_hand_never_by_a_bare_nox():
+    """``bench`` and ``load`` need a quiet machine and minutes: CI never runs them."""
+    assert {"bench", "load"} <= set(nox_sessions(by_hand=True))
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@
 import pytest
 
 from shared.chapters import REPOSITORY_ROOT, discover_chapters
-from shared.stagediff import compare, markdown_report, render_html, render_text
+from shared.stagediff import compare, render_html, render_markdown, render_text
 from shared.stagediff.dependencies import DependencyStatus
 from shared.stagediff.files import FileStatus
 from shared.stagediff.migrations import MigrationStatus
@@ -117,4 +117,4 @@ def test_every_neighbouring_pair_renders_in_every_format(old, new):
 
     assert render_text(diff).startswith(f"Stage diff: {old} → {new}")
     assert render_html(diff).startswith("<!DOCTYPE html>")
-    assert "### Files" in markdown_report(CHAPTERS / old, CHAPTERS / new)
+    assert "### Files" in render_markdown(diff)

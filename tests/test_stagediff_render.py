@@ -10,7 +10,7 @@ import pytest
 from conftest import write
 
 from shared.chapters import REPOSITORY_ROOT
-from shared.stagediff import compare, markdown_report, render_html, render_markdown, render_text
+from shared.stagediff import compare, render_html, render_markdown, render_text
 
 CHAPTERS = REPOSITORY_ROOT / "chapters"
 # A src or href that fetches something from elsewhere (in-page "#anchors" are fine).
@@ -67,8 +67,8 @@ def test_markdown_heading_level_is_chosen_by_the_page(diff):
     assert "\n#### Symbols\n" in render_markdown(diff, heading_level=4)
 
 
-def test_markdown_report_is_one_call_for_the_book():
-    markdown = markdown_report(CHAPTERS / "ch02", CHAPTERS / "ch03")
+def test_the_markdown_of_two_real_chapters_names_their_moments():
+    markdown = render_markdown(compare(CHAPTERS / "ch02", CHAPTERS / "ch03"))
 
     assert markdown.startswith("Refactoring moments from `ch02` to `ch03`.")
     assert "**Moved and changed**" in markdown

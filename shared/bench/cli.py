@@ -114,12 +114,13 @@ def read_results(path: Path) -> dict:
         raise BenchmarkError(f"cannot read results from {path}: {exc}") from None
 
 
-def write_results(results: dict, directory: Path) -> str:
+def write_results(results: dict, directory: Path, render=render_markdown) -> str:
+    """``results.json`` and the ``results.md`` that ``render`` makes of it; that Markdown."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "results.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     )
-    markdown = render_markdown(results)
+    markdown = render(results)
     (directory / "results.md").write_text(markdown)
     return markdown
 

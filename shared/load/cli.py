@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from shared.bench.cli import write_results
 from shared.bench.errors import BenchmarkError
 from shared.bench.postgres import admin_url_from_environment
 from shared.chapters import REPOSITORY_ROOT, latest_chapter
@@ -75,15 +76,6 @@ def build_options(args: argparse.Namespace) -> Options:
     )
 
 
-def write_results(results: dict, directory: Path) -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
-    (directory / "results.json").write_text(text)
-    markdown = render_markdown(results)
-    (directory / "results.md").write_text(markdown)
-    return markdown
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -95,6 +87,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load: error: {exc}", file=sys.stderr)
         return 1
     output = args.output or (QUICK_RESULTS_DIR if args.quick else RESULTS_DIR)
-    print(write_results(results, output))
+    print(write_results(results, output, render=render_markdown))
     print(f"load: results in {output}; the run took {results['wall_time_s']} s")
     return 0
