@@ -21,14 +21,21 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from shared.chapters import Chapter, discover_chapters, latest_chapter  # noqa: E402
+from shared.chapters import (  # noqa: E402
+    Chapter,
+    discover_chapters,
+    discover_tracks,
+    latest_chapter,
+)
 from shared.session_times import SessionTimes  # noqa: E402
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 
 CHAPTERS = discover_chapters(ROOT)
-nox.options.sessions = [chapter.name for chapter in CHAPTERS]
+TRACKS = discover_tracks(ROOT)
+"""Side tracks (``ch12-graph``): a lesson that starts from a chapter; tested like one."""
+nox.options.sessions = [chapter.name for chapter in CHAPTERS + TRACKS]
 nox.options.sessions += ["tools", "lint", "docs", "aws", "handson", "verify"]
 
 RUFF = "ruff>=0.12"
@@ -117,7 +124,7 @@ def register_chapter_session(chapter: Chapter) -> None:
     session(name=chapter.name)(test_chapter)
 
 
-for _chapter in CHAPTERS:
+for _chapter in CHAPTERS + TRACKS:
     register_chapter_session(_chapter)
 
 

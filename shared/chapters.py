@@ -1,4 +1,9 @@
-"""Find the chapter snapshots under ``chapters/`` and read what they declare."""
+"""Find the snapshots under ``chapters/`` and read what they declare.
+
+Two kinds live there: the twelve chapters (``ch01`` … ``ch12``), each the one before plus its
+lesson, and side tracks (``ch12-graph``): a lesson that starts from a chapter without becoming
+the next one, so the book stays twelve chapters.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,29 @@ from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 CHAPTER_NAME = re.compile(r"^ch(\d{2})$")
+TRACK_NAME = re.compile(r"^ch(\d{2})-([a-z]+)$")
 
 
 @dataclass(frozen=True)
 class Chapter:
-    """One stage of the application: ``chapters/chNN``."""
+    """One stage of the application: ``chapters/chNN``, or a side track ``chapters/chNN-topic``."""
 
     name: str
     number: int
     path: Path
+    track: str = ""
+    """The side track's topic (``graph`` for ``ch12-graph``); empty for a chapter."""
+
+    @property
+    def base(self) -> str:
+        """The stage this one starts from: the previous chapter, or a track's own chapter."""
+        return f"ch{self.number:02d}" if self.track else f"ch{self.number - 1:02d}"
 
     @property
     def expected_version(self) -> str:
-        """The version the chapter must carry: ch05 -> 0.5.0."""
-        return f"0.{self.number}.0"
+        """The version the stage must carry: ch05 -> 0.5.0, ch12-graph -> 0.12.0+graph."""
+        version = f"0.{self.number}.0"
+        return f"{version}+{self.track}" if self.track else version
 
     @property
     def has_migrations(self) -> bool:
@@ -64,6 +78,21 @@ def discover_chapters(root: Path = REPOSITORY_ROOT) -> list[Chapter]:
         if match and (path / "pyproject.toml").is_file():
             chapters.append(Chapter(name=path.name, number=int(match[1]), path=path))
     return sorted(chapters, key=lambda chapter: chapter.number)
+
+
+def discover_tracks(root: Path = REPOSITORY_ROOT) -> list[Chapter]:
+    """Every side track ``chapters/chNN-topic`` that holds a ``pyproject.toml``, by name."""
+    tracks = []
+    for path in (root / "chapters").iterdir():
+        match = TRACK_NAME.match(path.name)
+        if match and (path / "pyproject.toml").is_file():
+            tracks.append(Chapter(path.name, int(match[1]), path, track=match[2]))
+    return sorted(tracks, key=lambda track: track.name)
+
+
+def discover_snapshots(root: Path = REPOSITORY_ROOT) -> list[Chapter]:
+    """The chapters, then the side tracks: every snapshot a reader can install and run."""
+    return discover_chapters(root) + discover_tracks(root)
 
 
 def latest_chapter(root: Path = REPOSITORY_ROOT) -> Chapter:

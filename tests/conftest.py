@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 from book_browser import require_program
 
-from shared.chapters import REPOSITORY_ROOT, Chapter, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, Chapter, discover_chapters, discover_snapshots
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test that takes a ``chapter`` argument runs once for every chapter folder."""
-    if "chapter" in metafunc.fixturenames:
-        chapters = discover_chapters()
-        metafunc.parametrize("chapter", chapters, ids=[chapter.name for chapter in chapters])
+    """A test that takes ``chapter`` runs once for every chapter folder; one that takes
+    ``snapshot``, once for every chapter and every side track (the invariants of the code)."""
+    for argument, discover in (("chapter", discover_chapters), ("snapshot", discover_snapshots)):
+        if argument in metafunc.fixturenames:
+            found = discover()
+            metafunc.parametrize(argument, found, ids=[each.name for each in found])
 
 
 @pytest.fixture(scope="session")

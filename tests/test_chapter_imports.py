@@ -10,6 +10,7 @@ from shared.chapters import Chapter
 
 # Import names that differ from the distribution that provides them.
 DISTRIBUTION_OF = {
+    "arcadedb_embedded": "arcadedb-embedded",
     "email_validator": "email-validator",
     "jwt": "pyjwt",
     "multipart": "python-multipart",
@@ -60,32 +61,32 @@ def test_top_level_imports_sees_every_import_form(tmp_path):
     assert top_level_imports(module) == {"os", "jwt", "fastapi"}
 
 
-def test_chapter_never_imports_the_tooling_or_another_chapter(chapter):
+def test_chapter_never_imports_the_tooling_or_another_chapter(snapshot):
     offenders = {
         str(path): names
-        for path in sorted(chapter.path.rglob("*.py"))
+        for path in sorted(snapshot.path.rglob("*.py"))
         if (names := top_level_imports(path) & {"shared", "chapters", "noxfile"})
     }
 
     assert offenders == {}
 
 
-def test_application_code_imports_only_declared_dependencies(chapter):
+def test_application_code_imports_only_declared_dependencies(snapshot):
     """Optional extras other than ``test`` count: the code imports them only when configured."""
-    extras = chapter.project().get("optional-dependencies", {})
+    extras = snapshot.project().get("optional-dependencies", {})
     optional = [
         requirement for name, group in extras.items() if name != "test" for requirement in group
     ]
-    allowed = declared(chapter.dependencies() + optional)
-    files = python_files(chapter, "neodyme")
-    if chapter.has_migrations:
-        files += python_files(chapter, "alembic")
+    allowed = declared(snapshot.dependencies() + optional)
+    files = python_files(snapshot, "neodyme")
+    if snapshot.has_migrations:
+        files += python_files(snapshot, "alembic")
 
     assert undeclared_imports(files, allowed) == {}
 
 
-def test_tests_import_only_declared_dependencies_and_test_extras(chapter):
-    project = chapter.project()
+def test_tests_import_only_declared_dependencies_and_test_extras(snapshot):
+    project = snapshot.project()
     allowed = declared(project["dependencies"] + project["optional-dependencies"]["test"])
 
-    assert undeclared_imports(python_files(chapter, "tests"), allowed) == {}
+    assert undeclared_imports(python_files(snapshot, "tests"), allowed) == {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import nox.sessions
 import pytest
 
-from shared.chapters import REPOSITORY_ROOT
+from shared.chapters import REPOSITORY_ROOT, discover_snapshots
 from shared.session_times import SessionTimes, outcome_of
 
 NOX = Path(sys.executable).with_name("nox")
@@ -105,6 +105,13 @@ def test_the_quick_tag_is_the_fast_checks_only():
 def test_a_bare_nox_checks_the_aws_stack_too():
     """ch12's AWS stack is synthesized and linted in every CI run, not only when asked for."""
     assert "aws" in nox_sessions()
+
+
+def test_a_bare_nox_tests_every_chapter_and_every_side_track():
+    """A side track is a snapshot a reader installs and runs: CI tests it like a chapter."""
+    names = [snapshot.name for snapshot in discover_snapshots()]
+    assert "ch12-graph" in names
+    assert nox_sessions()[: len(names)] == names
 
 
 def test_the_measurements_are_run_by_hand_never_by_a_bare_nox():

@@ -1,6 +1,12 @@
 """Chapter discovery: what the nox sessions, the invariants and the CI matrix are built from."""
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters, latest_chapter
+from shared.chapters import (
+    REPOSITORY_ROOT,
+    discover_chapters,
+    discover_snapshots,
+    discover_tracks,
+    latest_chapter,
+)
 
 
 def make_chapter(root, name, dependencies=()):
@@ -58,3 +64,27 @@ def test_readme_lists_every_chapter(chapters):
 
     missing = [chapter.name for chapter in chapters if f"[{chapter.name}]" not in readme]
     assert missing == []
+
+
+def test_a_side_track_is_not_a_chapter_but_a_snapshot_that_starts_from_one(tmp_path):
+    for name in ("ch12", "ch11", "ch12-graph", "ch12-Graph", "ch12-"):
+        make_chapter(tmp_path, name)
+
+    [track] = discover_tracks(tmp_path)
+
+    assert [chapter.name for chapter in discover_chapters(tmp_path)] == ["ch11", "ch12"]
+    assert (track.name, track.number, track.track, track.base) == (
+        "ch12-graph",
+        12,
+        "graph",
+        "ch12",
+    )
+    assert track.expected_version == "0.12.0+graph"
+    assert [each.name for each in discover_snapshots(tmp_path)] == ["ch11", "ch12", "ch12-graph"]
+    assert latest_chapter(tmp_path).name == "ch12"
+
+
+def test_a_chapter_starts_from_the_one_before_it(tmp_path):
+    make_chapter(tmp_path, "ch05")
+
+    assert discover_chapters(tmp_path)[0].base == "ch04"
