@@ -147,7 +147,7 @@ def verify(session: nox.Session) -> None:
     """The reliability and security battery, one venv per chapter: nox -s verify [-- chNN]."""
     from shared.verify.session import run_battery
 
-    run_battery(session, CHAPTERS, ROOT)
+    run_battery(session, CHAPTERS + TRACKS, ROOT)
 
 
 @session(tags=["quick"])

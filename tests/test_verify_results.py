@@ -16,7 +16,21 @@ def test_sections_start_at_their_chapters():
     assert ChapterPlan(3).sections == ("fuzz",)
     assert ChapterPlan(7).sections == ("fuzz", "attacks")
     assert ChapterPlan(10).sections == ("fuzz", "attacks", "faults")
-    assert [plan.name for plan in verified_chapters([1, 2, 3, 12])] == ["ch03", "ch12"]
+    assert [plan.name for plan in verified_chapters(["ch12", "ch01", "ch02", "ch03"])] == [
+        "ch03",
+        "ch12",
+    ]
+
+
+def test_a_side_track_is_verified_as_its_chapter_plus_what_it_adds():
+    [chapter, track] = verified_chapters(["ch12-graph", "ch12"])
+
+    assert (track.name, track.number, track.track) == ("ch12-graph", 12, "graph")
+    assert track.sections == chapter.sections
+    assert track.api_prefix == chapter.api_prefix
+    assert track.defences[: len(chapter.defences)] == chapter.defences
+    assert track.defences[len(chapter.defences) :] == ("cycles, depth bombs and other users' ids",)
+    assert ChapterPlan.named("ch07") == ChapterPlan(7)
 
 
 def test_resources_move_under_the_prefix_at_ch08():

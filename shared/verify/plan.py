@@ -28,16 +28,26 @@ DEFENCE_FROM = {
 """Classes of defect an outside attack found (issue 14), each guarded by cases marked
 ``@pytest.mark.defends(name)``, and the first chapter with the code they attack."""
 
+TRACK_DEFENCES = {"graph": ("cycles, depth bombs and other users' ids",)}
+"""What a side track adds to attack, beyond everything of the chapter it starts from."""
+
 
 @dataclass(frozen=True)
 class ChapterPlan:
-    """The battery's view of chapter ``number``."""
+    """The battery's view of chapter ``number``, or of a side track that starts from it."""
 
     number: int
+    track: str = ""
+
+    @classmethod
+    def named(cls, name: str) -> ChapterPlan:
+        """``ch07`` -> chapter 7; ``ch12-graph`` -> the graph track of chapter 12."""
+        number, _, track = name.removeprefix("ch").partition("-")
+        return cls(int(number), track)
 
     @property
     def name(self) -> str:
-        return f"ch{self.number:02d}"
+        return f"ch{self.number:02d}-{self.track}" if self.track else f"ch{self.number:02d}"
 
     @property
     def sections(self) -> tuple[str, ...]:
@@ -47,7 +57,8 @@ class ChapterPlan:
     @property
     def defences(self) -> tuple[str, ...]:
         """The classes of defect this chapter's cases must cover (see ``DEFENCE_FROM``)."""
-        return tuple(name for name, first in DEFENCE_FROM.items() if self.number >= first)
+        inherited = tuple(name for name, first in DEFENCE_FROM.items() if self.number >= first)
+        return inherited + TRACK_DEFENCES.get(self.track, ())
 
     @property
     def api_prefix(self) -> str:
@@ -73,9 +84,13 @@ class ChapterPlan:
         return self.number >= SERVE_COMMAND_FROM
 
 
-def verified_chapters(numbers: list[int]) -> list[ChapterPlan]:
-    """The chapters the battery covers, among those that exist."""
-    return [ChapterPlan(n) for n in sorted(numbers) if n >= FIRST_CHAPTER]
+def verified_chapters(names: list[str]) -> list[ChapterPlan]:
+    """The chapters and side tracks the battery covers, among those that exist, in order."""
+    plans = [ChapterPlan.named(name) for name in names]
+    return sorted(
+        (plan for plan in plans if plan.number >= FIRST_CHAPTER),
+        key=lambda plan: (plan.number, plan.track),
+    )
 
 
 def documented_settings(env_example: str) -> set[str]:

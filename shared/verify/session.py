@@ -36,14 +36,14 @@ DEFAULT_JOBS = 4
 
 
 def select(session: nox.Session, chapters: list[Chapter]) -> list[tuple[ChapterPlan, Chapter]]:
-    by_number = {chapter.number: chapter for chapter in chapters}
-    plans = verified_chapters(list(by_number))
+    by_name = {chapter.name: chapter for chapter in chapters}
+    plans = verified_chapters(list(by_name))
     if session.posargs:
         unknown = set(session.posargs) - {plan.name for plan in plans}
         if unknown:
             session.error(f"not verified: {', '.join(sorted(unknown))}")
         plans = [plan for plan in plans if plan.name in session.posargs]
-    return [(plan, by_number[plan.number]) for plan in plans]
+    return [(plan, by_name[plan.name]) for plan in plans]
 
 
 def jobs() -> int:
