@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pytest
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_chapters, discover_tracks
 from shared.stagediff.files import FileChange, diff_files
 from shared.stagediff.tree import read_tree
 
@@ -266,7 +266,9 @@ def chapter_names() -> list[str]:
 
 
 def steps() -> list[tuple[str, str]]:
-    return list(pairwise(chapter_names()))
+    """Each chapter after the one before it, and each side track after the chapter it starts from."""
+    tracks = [(track.base, track.name) for track in discover_tracks(REPOSITORY_ROOT)]
+    return list(pairwise(chapter_names())) + tracks
 
 
 def changes(old: str, new: str) -> list[FileChange]:
