@@ -266,7 +266,7 @@ def chapter_names() -> list[str]:
 
 
 def steps() -> list[tuple[str, str]]:
-    """Each chapter after the one before it, and each side track after the chapter it starts from."""
+    """Each chapter after the one before it; each side track after the chapter it starts from."""
     tracks = [(track.base, track.name) for track in discover_tracks(REPOSITORY_ROOT)]
     return list(pairwise(chapter_names())) + tracks
 

@@ -71,6 +71,15 @@ def test_chapter_names_resolve_through_the_chapters_folder(tmp_path, capsys):
     assert "pyproject.toml" in out
 
 
+def test_a_side_track_resolves_by_its_name(tmp_path, capsys):
+    for name in ("ch01", "ch01-graph"):
+        write(tmp_path / "chapters" / name, {"pyproject.toml": f'[project]\nname = "{name}"\n'})
+
+    assert main(["ch01", "ch01-graph", "--root", str(tmp_path)]) == 0
+
+    assert capsys.readouterr().out.startswith("Stage diff: ch01 → ch01-graph")
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

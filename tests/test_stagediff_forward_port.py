@@ -303,3 +303,21 @@ def test_through_an_earlier_chapter_is_a_bad_argument(repository, capsys):
     assert forward_port_main(["ch02", "--root", str(repository), "--through", "ch01"]) == 2
 
     assert "--through 'ch01' is not a later chapter" in capsys.readouterr().err
+
+
+def test_a_fix_reaches_the_side_tracks_that_inherited_it_too(tmp_path, capsys):
+    original = "".join(ORIGINAL)
+    for name in ("ch01", "ch02", "ch02-graph", "ch01-extra"):
+        add_chapter(tmp_path, name, {"app/files.py": original})
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "--quiet", "-m", "chapters")
+    (tmp_path / "chapters/ch02/app/files.py").write_text("".join(FIXED))
+
+    assert forward_port_main(["ch02", "--root", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "ch02-graph: applied" in out
+    assert "ch01" not in out  # neither the chapter before nor a track that starts from it
+    assert chapter_file(tmp_path, "ch02-graph") == "".join(FIXED)
+    assert chapter_file(tmp_path, "ch01-extra") == original
