@@ -224,13 +224,15 @@ def handson(session: nox.Session) -> None:
 
 @session()
 def serve(session: nox.Session) -> None:
-    """Migrate and serve a chapter on SQLite (default: the newest): nox -s serve -- [chNN]
+    """Migrate and serve a chapter (default: the newest) or a side track on SQLite.
+
+    ``nox -s serve -- [chNN | chNN-topic] [--port N]``.
 
     From chapter 10 the chapter is served the way production starts it, ``python -m neodyme
     serve`` (it migrates, then serves, and logs in the app's own format). Ctrl+C, or SIGTERM or
     SIGHUP to nox, stops the server as well: nothing is left listening after nox has gone.
     """
-    names = {chapter.name: chapter for chapter in CHAPTERS}
+    names = {chapter.name: chapter for chapter in CHAPTERS + TRACKS}
     parser = argparse.ArgumentParser(prog="nox -s serve --")
     parser.add_argument("chapter", nargs="?", default=latest_chapter(ROOT).name)
     parser.add_argument("--port", type=int, default=8000)
