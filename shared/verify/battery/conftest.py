@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from shared.verify.battery.database import postgres_database, sqlite_url
+from shared.verify.battery.graph import bolt_server
 from shared.verify.battery.server import Server
 from shared.verify.plan import ChapterPlan
 from shared.verify.results import ChapterResult, SectionResult
@@ -174,9 +175,21 @@ def start_server(database_url: str, log_dir: Path, **overrides: str) -> Server:
 
 
 @pytest.fixture(scope="session")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def graph_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The graph track's Bolt server while the run lasts (its settings); nothing elsewhere."""
+    if PLAN.track != "graph":
+        yield {}
+        return
+    with bolt_server(CHAPTER_DIR, tmp_path_factory.mktemp("graph")) as settings:
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def server(
+    database_url: str, graph_settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """The app the fuzzer and the attacks talk to, shared by the whole run."""
-    process = start_server(database_url, tmp_path_factory.mktemp("logs"))
+    process = start_server(database_url, tmp_path_factory.mktemp("logs"), **graph_settings)
     yield process
     process.stop()
 
