@@ -2,9 +2,12 @@
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
+from shared.bench.envs import ensure_environment
 from shared.bench.errors import BenchmarkError
 from shared.bench.markdown import render_markdown
 from shared.bench.postgres import admin_url_from_environment
@@ -17,7 +20,7 @@ from shared.bench.scenarios import (
     has_cache,
 )
 from shared.bench.wrk import Load
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_chapters, discover_tracks
 
 FULL = {"rounds": 5, "duration": 10, "warmup": 3, "todos": 300}
 QUICK = {"rounds": 2, "duration": 1, "warmup": 1, "todos": 100}
@@ -45,6 +48,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--scenario", action="append", metavar="NAME", help="run only this one (repeatable)"
     )
     parser.add_argument("--list", action="store_true", help="list the scenarios and stop")
+    parser.add_argument(
+        "--graph",
+        action="store_true",
+        help="only the graph side track's question: recursive SQL against Cypher "
+        "(results in benchmarks/graph)",
+    )
     parser.add_argument("--chapter", help="the chapter under test (default: the newest)")
     parser.add_argument("--rounds", type=positive, help="A/B rounds per scenario (default 5)")
     parser.add_argument("--duration", type=positive, help="seconds per side and round (default 10)")
@@ -125,12 +134,33 @@ def write_results(results: dict, directory: Path, render=render_markdown) -> str
     return markdown
 
 
+def run_graph_benchmark(args: argparse.Namespace) -> int:
+    """``shared.bench.graph`` inside the graph track's own environment (its test extra brings
+    the Bolt server); results in ``benchmarks/graph`` unless ``--output`` says otherwise."""
+    tracks = {track.track: track for track in discover_tracks()}
+    if "graph" not in tracks:
+        raise BenchmarkError("there is no graph side track (chapters/ch12-graph)")
+    track = tracks["graph"]
+    environment = ensure_environment(
+        REPOSITORY_ROOT / ".nox" / "bench-envs" / track.name,
+        (track.path / "pyproject.toml").read_text(),
+        ["-e", f"{track.path}[test]"],
+    )
+    output = args.output or RESULTS_DIR / "graph"
+    command = [environment.python, "-m", "shared.bench.graph", "--admin-url", args.admin_url]
+    command += ["--track", str(track.path), "--output", str(output), "--note", args.note or ""]
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    return subprocess.run(command, env=env, cwd=REPOSITORY_ROOT, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.render:
             print(render_markdown(read_results(args.render)))
             return 0
+        if args.graph:
+            return run_graph_benchmark(args)
         options = build_options(args)
         if args.list:
             for scenario in options.scenarios:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from shared.verify.battery.database import postgres_database, sqlite_url
-from shared.verify.battery.graph import bolt_server
+from shared.verify.battery.graph import graph_settings_for
 from shared.verify.battery.server import Server
 from shared.verify.plan import ChapterPlan
 from shared.verify.results import ChapterResult, SectionResult
@@ -180,7 +180,7 @@ def graph_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     if PLAN.track != "graph":
         yield {}
         return
-    with bolt_server(CHAPTER_DIR, tmp_path_factory.mktemp("graph")) as settings:
+    with graph_settings_for(CHAPTER_DIR, tmp_path_factory.mktemp("graph")) as settings:
         yield settings
 
 
