@@ -27,12 +27,14 @@ def main(root: str, password: str) -> None:
             "http_port": free_port(),
             "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "bolt_port": bolt_port,
+            "server_httpsIncomingPort": free_port(),
         },
         jvm_kwargs={"heap_size": "512m"},
     )
     server.start()
     server.create_database(DATABASE)
-    print(f"ready bolt://127.0.0.1:{bolt_port} {DATABASE}", flush=True)
+    # On a line of its own: the server's log shares this output.
+    print(f"\nready bolt://127.0.0.1:{bolt_port} {DATABASE}", flush=True)
     sys.stdin.read()  # the test run closes it when it ends (or dies)
     server.stop()
 

@@ -37,7 +37,7 @@ TRANSITIVE_BLOCKERS = text("""
 
 EDGES_REACHABLE = text("""
     WITH RECURSIVE reached(id) AS (
-        SELECT :todo_id
+        SELECT CAST(:todo_id AS INTEGER)
         UNION
         SELECT edge.blocker_id FROM todo_blocker AS edge JOIN reached ON edge.todo_id = reached.id
     )
