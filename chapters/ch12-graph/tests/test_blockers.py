@@ -1,6 +1,7 @@
 """Blockers: which todo waits for which, on the database alone (no graph configured)."""
 
 import asyncio
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
@@ -69,7 +70,7 @@ async def test_blockers_of_blockers_come_with_their_shortest_distance(client, ad
 
 async def test_depth_bounds_how_far_blockers_are_followed(client, ada):
     chain = await add_todos(client, ada, 53)
-    for todo, blocker in zip(chain, chain[1:], strict=False):
+    for todo, blocker in pairwise(chain):
         await block(client, ada, todo, blocker)
 
     everything = await blockers_of(client, ada, chain[0])
