@@ -23,7 +23,9 @@ BATCH_SIZE = 500
 POLL_SECONDS = 5.0
 """How often the worker looks for rows nobody woke it for (another replica's, a retry's)."""
 
+FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
+"""After a failure the worker waits, twice as long after each failure in a row, up to this."""
 
 
 class Projector:
@@ -57,12 +59,12 @@ class Projector:
 
     async def run(self) -> None:
         """Drain whenever a write commits (or every ``POLL_SECONDS``), until cancelled."""
-        backoff = 1.0
+        backoff = FIRST_BACKOFF_SECONDS
         while True:
             self.outbox.written.clear()
             try:
                 await self.drain()
-                backoff = 1.0
+                backoff = FIRST_BACKOFF_SECONDS
             except Exception as exc:
                 if not (isinstance(exc, GRAPH_ERRORS) or is_unreachable(exc)):
                     logger.exception("The outbox worker failed; retrying in %.0fs", backoff)
