@@ -233,6 +233,7 @@ def start_bolt_server(directory: Path) -> tuple[subprocess.Popen, str]:
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=directory,  # where ArcadeDB writes its log/ folder
         )
     deadline = time.monotonic() + BOLT_SERVER_START_SECONDS
     while time.monotonic() < deadline and process.poll() is None:

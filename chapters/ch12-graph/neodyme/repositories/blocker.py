@@ -5,7 +5,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, false, text, update
+from sqlalchemy import Row, Select, delete, exists, false, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -111,7 +111,7 @@ class BlockerRepository:
             if todo_id in todos  # deleted since the graph answered
         ]
 
-    async def next_page(self, owner_id: int, limit: int, after: Cursor | None) -> Sequence[Any]:
+    async def next_page(self, owner_id: int, limit: int, after: Cursor | None) -> Sequence[Row]:
         """A page of the owner's open todos whose blockers are all completed, newest first."""
         parameters: dict[str, Any] = {
             "owner_id": owner_id,

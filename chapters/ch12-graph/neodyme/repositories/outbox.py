@@ -21,7 +21,9 @@ class Outbox:
     def __init__(self) -> None:
         self.written = asyncio.Event()
 
-    def record(self, session: AsyncSession, owner_id: int, kind: GraphChange, **payload: Any):
+    def record(
+        self, session: AsyncSession, owner_id: int, kind: GraphChange, **payload: Any
+    ) -> None:
         """Add a change to ``session``'s transaction: it commits, or vanishes, with the write."""
         session.add(GraphOutbox(user_id=owner_id, kind=kind, payload=payload))
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
-from neodyme.core.database import is_unreachable
 from neodyme.graph import cypher
 from neodyme.graph.client import GRAPH_ERRORS, Graph
 from neodyme.models.blocker import TodoBlocker
@@ -64,18 +63,18 @@ class Projector:
             self.outbox.written.clear()
             try:
                 await self.drain()
+            except GRAPH_ERRORS as exc:
+                self.graph.failed(exc, "applying the outbox")
+            except Exception:  # the database, or a bug: the rows wait, the app serves on
+                logger.exception("The outbox worker failed; retrying in %.0fs", backoff)
+            else:
                 backoff = FIRST_BACKOFF_SECONDS
-            except Exception as exc:
-                if not (isinstance(exc, GRAPH_ERRORS) or is_unreachable(exc)):
-                    logger.exception("The outbox worker failed; retrying in %.0fs", backoff)
-                else:
-                    self.graph.failed(exc, "applying the outbox")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self.outbox.written.wait()
                 continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self.outbox.written.wait()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="graph-outbox")
