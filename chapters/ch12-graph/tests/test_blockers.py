@@ -255,3 +255,10 @@ async def test_two_blockers_that_together_close_a_cycle_cannot_both_be_added(
     for n in range(len(pairs)):  # of a->b and b->a, exactly one was added
         assert sorted([statuses[n], statuses[n + len(pairs)]]) == [204, 409]
     assert await edge_count(database_url) == len(pairs)
+
+
+async def test_next_is_no_todo_id_to_the_other_methods(client, ada):
+    response = await client.patch("/todos/next", json={}, headers=ada.headers)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
@@ -21,6 +22,22 @@ from neodyme.services.todos import FIRST_PAGE_SIZE, TodoPage
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
+
+
+class Digits(Convertor[str]):
+    """A path segment of digits, kept as text: ``/todos/next`` names no todo (PATCH on it is a
+    405, not a 422 about its id), and a number's bounds stay FastAPI's to check (a 422)."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("digits", Digits())
 
 TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 Cursor = Annotated[
@@ -108,14 +125,14 @@ async def list_next_todos(
 
 
 @router.get(
-    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
+    "/{todo_id:digits}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
 )
 async def read_todo(todo: OwnTodoDep) -> Todo:
     return todo
 
 
 @router.patch(
-    "/{todo_id}",
+    "/{todo_id:digits}",
     response_model=TodoPublic,
     responses=problem_responses(400, 401, 404, 413, 422, 503),
 )
@@ -125,7 +142,7 @@ async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryD
 
 
 @router.delete(
-    "/{todo_id}",
+    "/{todo_id:digits}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404, 422, 503),
 )
