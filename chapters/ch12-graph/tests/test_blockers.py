@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from test_todos import add_todo
 
 from neodyme.models.blocker import TodoBlocker
+from neodyme.models.graph_outbox import GraphOutbox
 
 
 async def add_todos(client, account, count: int) -> list[int]:
@@ -33,6 +34,19 @@ async def edge_count(database_url: str) -> int:
         count = await connection.scalar(select(func.count()).select_from(TodoBlocker))
     await engine.dispose()
     return count
+
+
+async def test_without_a_graph_no_write_leaves_an_outbox_row(client, ada, database_url):
+    todo, blocker = await add_todos(client, ada, 2)
+    await block(client, ada, todo, blocker)
+    await client.patch(f"/todos/{blocker}", json={"completed": True}, headers=ada.headers)
+    await client.delete(f"/todos/{todo}", headers=ada.headers)
+
+    engine = create_async_engine(database_url)
+    async with engine.connect() as connection:
+        rows = await connection.scalar(select(func.count()).select_from(GraphOutbox))
+    await engine.dispose()
+    assert rows == 0
 
 
 async def test_a_blocker_is_listed_with_the_todo_it_is(client, ada):
