@@ -31,12 +31,9 @@ class BlockerService:
     async def transitive(self, owner_id: int, todo_id: int, depth: int) -> list[BlockerPublic]:
         async with open_session(self.sessionmaker) as session:
             repository = BlockerRepository(session)
-            found = None
-            if await self._caught_up(session, owner_id):
-                found = await self._from_graph(todo_id, depth)
-            source = "sql" if found is None else "graph"
+            found, source = await self._from_graph(session, owner_id, todo_id, depth), "graph"
             if found is None:
-                found = await repository.transitive(todo_id, depth)
+                found, source = await repository.transitive(todo_id, depth), "sql"
             self.metrics.blocker_reads.labels(source).inc()
             return await repository.with_todos(found)
 
@@ -48,17 +45,18 @@ class BlockerService:
         todos = [TodoPublic.model_validate(row) for row in rows[:limit]]
         return TodoPage(todos=todos, has_more=len(rows) > limit)
 
-    async def _caught_up(self, session: AsyncSession, owner_id: int) -> bool:
-        """Whether the graph answered lately and holds every change the owner made."""
-        if self.graph is None or not self.graph.available:
-            return False
-        return not await OutboxRepository(session).pending_for(owner_id)
-
-    async def _from_graph(self, todo_id: int, depth: int) -> list[tuple[int, int]] | None:
-        """The graph's answer, or None if it fails (it is then left alone for a while)."""
-        assert self.graph is not None
+    async def _from_graph(
+        self, session: AsyncSession, owner_id: int, todo_id: int, depth: int
+    ) -> list[tuple[int, int]] | None:
+        """The graph's answer, or None when it may not give the right one: none configured,
+        failing lately (it is then left alone for a while), or behind the owner's writes."""
+        graph = self.graph
+        if graph is None or not graph.available:
+            return None
+        if await OutboxRepository(session).pending_for(owner_id):
+            return None
         try:
-            return await self.graph.transitive_blockers(todo_id, depth)
+            return await graph.transitive_blockers(todo_id, depth)
         except GRAPH_ERRORS as exc:
-            self.graph.failed(exc, "reading blockers")
+            graph.failed(exc, "reading blockers")
             return None
