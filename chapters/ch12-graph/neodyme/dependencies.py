@@ -56,7 +56,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_user_repository(session: SessionDep, resources: ResourcesDep) -> UserRepository:
-    return UserRepository(session, resources.cache)
+    return UserRepository(session, resources.cache, resources.outbox)
 
 
 async def get_todo_repository(session: SessionDep, resources: ResourcesDep) -> TodoRepository:

@@ -116,6 +116,20 @@ async def test_every_write_reaches_the_graph_after_commit(client, ada, database_
     assert graph_state(graph_server)[1] == {(a, b), (b, c)}
 
 
+async def test_deleting_a_user_deletes_their_todos_from_the_graph(
+    client, ada, grace, database_url, graph_server
+):
+    await some_blockers(client, ada)
+    await some_blockers(client, grace)
+
+    await client.delete(f"/users/{ada.user['id']}", headers=ada.headers)
+    await drained(database_url)
+
+    todos, _ = graph_state(graph_server)
+    assert {user_id for _, user_id, _ in todos} == {grace.user["id"]}
+    assert graph_state(graph_server) == await database_state(database_url)
+
+
 async def test_the_outbox_row_is_written_in_the_writes_own_transaction(
     app, client, ada, database_url
 ):

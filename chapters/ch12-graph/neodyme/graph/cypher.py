@@ -17,6 +17,7 @@ DELETE_TODO = "MATCH (t:Todo {id: $id}) DETACH DELETE t"
 ADD_BLOCKER = (
     "MATCH (a:Todo {id: $todo_id}), (b:Todo {id: $blocker_id}) MERGE (a)-[:BLOCKED_BY]->(b)"
 )
+DELETE_USERS_TODOS = "MATCH (t:Todo {user_id: $user_id}) DETACH DELETE t"
 REMOVE_BLOCKER = "MATCH (a:Todo {id: $todo_id})-[r:BLOCKED_BY]->(b:Todo {id: $blocker_id}) DELETE r"
 
 STATEMENT_FOR = {
@@ -24,6 +25,7 @@ STATEMENT_FOR = {
     GraphChange.TODO_DELETED: DELETE_TODO,
     GraphChange.BLOCKER_ADDED: ADD_BLOCKER,
     GraphChange.BLOCKER_REMOVED: REMOVE_BLOCKER,
+    GraphChange.USER_DELETED: DELETE_USERS_TODOS,
 }
 """The statement that applies each kind of outbox row; the row's payload is its parameters."""
 

@@ -22,6 +22,7 @@ class GraphChange(StrEnum):
     TODO_DELETED = "todo_deleted"  # {id}
     BLOCKER_ADDED = "blocker_added"  # {todo_id, blocker_id}
     BLOCKER_REMOVED = "blocker_removed"  # {todo_id, blocker_id}
+    USER_DELETED = "user_deleted"  # {user_id}: their todos went with them
 
 
 class GraphOutbox(SQLModel, table=True):
