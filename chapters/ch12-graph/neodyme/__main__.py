@@ -31,8 +31,7 @@ from neodyme.core.migrations import (
     check_database_is_at_head,
 )
 from neodyme.core.security import PasswordHasher
-from neodyme.graph.client import GRAPH_ERRORS
-from neodyme.main import create_graph
+from neodyme.graph.client import GRAPH_ERRORS, create_graph
 from neodyme.models.user import User, UserCreate
 from neodyme.observability.logging import configure_logging
 from neodyme.repositories.refresh_token import RefreshTokenRepository

@@ -21,7 +21,7 @@ from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
 from neodyme.core.security import PasswordHasher
-from neodyme.graph.client import Graph
+from neodyme.graph.client import create_graph
 from neodyme.observability.context import route_templates
 from neodyme.observability.error_tracking import configure_error_tracking
 from neodyme.observability.logging import configure_logging
@@ -124,19 +124,6 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
             await redis.close()
         if graph is not None:
             await graph.close()
-
-
-def create_graph(settings: Settings) -> Graph | None:
-    """The graph that projects the blockers, or None: without one, SQL answers everything."""
-    if not settings.graph_url:
-        return None
-    password = settings.graph_password.get_secret_value() if settings.graph_password else ""
-    return Graph(
-        settings.graph_url,
-        (settings.graph_user, password),
-        settings.graph_database,
-        settings.graph_timeout_seconds,
-    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

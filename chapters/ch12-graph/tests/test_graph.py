@@ -16,7 +16,8 @@ from neodyme.core.config import get_settings
 from neodyme.core.database import create_sessionmaker
 from neodyme.graph import client as graph_client
 from neodyme.graph import cypher
-from neodyme.main import create_app, create_graph
+from neodyme.graph.client import create_graph
+from neodyme.main import create_app
 from neodyme.models.blocker import TodoBlocker
 from neodyme.models.graph_outbox import GraphOutbox
 from neodyme.models.todo import Todo

@@ -14,6 +14,7 @@ from typing import Any
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query
 from neo4j.exceptions import DriverError, Neo4jError
 
+from neodyme.core.config import Settings
 from neodyme.graph import cypher
 from neodyme.models.graph_outbox import GraphOutbox
 
@@ -100,3 +101,16 @@ class Graph:
 
     async def close(self) -> None:
         await self.driver.close()
+
+
+def create_graph(settings: Settings) -> Graph | None:
+    """The graph that projects the blockers, or None: without one, SQL answers everything."""
+    if not settings.graph_url:
+        return None
+    password = settings.graph_password.get_secret_value() if settings.graph_password else ""
+    return Graph(
+        settings.graph_url,
+        (settings.graph_user, password),
+        settings.graph_database,
+        settings.graph_timeout_seconds,
+    )
