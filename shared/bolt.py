@@ -61,6 +61,7 @@ def bolt_server(track: Path, folder: Path, password: str) -> Iterator[BoltServer
             stdin=subprocess.PIPE,
             stdout=output,
             stderr=subprocess.STDOUT,
+            cwd=folder,  # ArcadeDB writes a log/ folder where it runs
         )
     try:
         deadline = time.monotonic() + START_SECONDS

@@ -258,6 +258,34 @@ STEPS: dict[str, Step] = {
             " test_cache.py, test_redis.py, test_hot_paths.py and test_scale_out.py"
         ),
     ),
+    "ch12-graph": Step(
+        (
+            ".env.example",
+            "alembic/env.py",
+            "alembic/versions/0010_*",
+            "docker-compose.yml",
+            "neodyme/__main__.py",
+            "neodyme/core/config.py",
+            "neodyme/core/exceptions.py",
+            "neodyme/dependencies.py",
+            "neodyme/graph/*",
+            "neodyme/main.py",
+            "neodyme/models/*",
+            "neodyme/observability/metrics.py",
+            "neodyme/repositories/*",
+            "neodyme/resources.py",
+            "neodyme/routes/health.py",
+            "neodyme/routes/todos.py",
+            "neodyme/services/*",
+            "neodyme/web/problems.py",
+            "tests/*",
+        ),
+        budget=2000,
+        over_target=(
+            "a second database is one lesson: the blockers with their recursive SQL, the outbox"
+            " and its worker, the projection, and the tests that run it against a real Bolt server"
+        ),
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from conftest import make_settings, serve
+from neo4j.exceptions import ClientError
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from test_blockers import add_todos, block, blockers_of
@@ -279,6 +280,15 @@ async def test_while_the_graph_is_down_sql_answers_and_the_outbox_catches_up_lat
     assert ready.json()["components"]["graph"]["status"] == "unavailable"
     assert added.status_code == 204
     assert graph_state(graph_server) == await database_state(database_url)
+
+
+async def test_the_graph_holds_one_node_per_todo_id(client, ada, database_url, graph_server):
+    """The projection creates its constraint: a todo is found by id through an index."""
+    a, *_ = await some_blockers(client, ada)
+    await drained(database_url)
+
+    with pytest.raises(ClientError):
+        graph_server.run("CREATE (:Todo {id: $a, user_id: 1, completed: false})", a=a)
 
 
 async def test_readiness_shows_the_graph_when_it_is_configured(client):

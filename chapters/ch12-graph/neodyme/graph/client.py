@@ -48,6 +48,7 @@ class Graph:
         self.timeout_seconds = timeout_seconds
         self.clock = clock
         self._down_until = 0.0
+        self._has_schema = False
 
     @property
     def available(self) -> bool:
@@ -92,8 +93,16 @@ class Graph:
         records = await self.read(cypher.transitive_blockers(depth), todo_id=todo_id)
         return [(record["id"], record["distance"]) for record in records]
 
+    async def ensure_schema(self) -> None:
+        """Create the graph's constraint and index, once per process (each is idempotent)."""
+        if not self._has_schema:
+            for statement in cypher.SCHEMA:
+                await self.write([(statement, {})])
+            self._has_schema = True
+
     async def apply(self, changes: Sequence[GraphOutbox]) -> None:
         """Apply outbox rows, in their order, in one transaction."""
+        await self.ensure_schema()
         await self.write([(cypher.STATEMENT_FOR[row.kind], row.payload) for row in changes])
 
     async def ping(self) -> None:

@@ -29,6 +29,13 @@ STATEMENT_FOR = {
 }
 """The statement that applies each kind of outbox row; the row's payload is its parameters."""
 
+SCHEMA = (
+    "CREATE CONSTRAINT todo_id IF NOT EXISTS FOR (t:Todo) REQUIRE t.id IS UNIQUE",
+    "CREATE INDEX todo_user_id IF NOT EXISTS FOR (t:Todo) ON (t.user_id)",
+)
+"""A todo is found by its id, and a user's todos by ``user_id``: without these every ``MATCH``
+by id reads every node. Each runs on its own: a schema change may not share a transaction."""
+
 PING = "RETURN 1 AS ok"
 DELETE_EVERYTHING = "MATCH (t:Todo) DETACH DELETE t"
 SAVE_TODOS = (

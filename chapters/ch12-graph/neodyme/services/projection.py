@@ -101,6 +101,7 @@ async def rebuild(sessionmaker: async_sessionmaker[AsyncSession], graph: Graph) 
     run it before the app serves the graph, or accept a moment of incomplete answers.
     """
     summary = RebuildSummary(todos=0, blockers=0)
+    await graph.ensure_schema()
     await graph.write([(cypher.DELETE_EVERYTHING, {})])
     async with sessionmaker() as session:
         todos = await session.stream(
