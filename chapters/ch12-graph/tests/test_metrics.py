@@ -34,12 +34,15 @@ async def test_requests_are_counted_by_route_template_not_by_path(client, ada, s
     todo = (await client.post("/todos", json=todo_payload(), headers=ada.headers)).json()
     await client.get(f"/todos/{todo['id']}", headers=ada.headers)
     await client.get("/todos/999999", headers=ada.headers)
+    await client.get(f"/users/{ada.user['id']}", headers=ada.headers)
 
     counts = request_counts(await scrape(client))
 
     api = settings.api_prefix
     assert counts[("GET", api + "/todos/{todo_id}", "200")] == 1
     assert counts[("GET", api + "/todos/{todo_id}", "404")] == 1
+    # The template as the API documents it, without the path convertor (``{user_id:digits}``).
+    assert counts[("GET", api + "/users/{user_id}", "200")] == 1
     routes = {route for _, route, _ in counts}
     assert {f"{api}/todos/{todo['id']}", f"{api}/todos/999999"}.isdisjoint(routes)
 

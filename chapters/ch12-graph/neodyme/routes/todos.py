@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from starlette.convertors import Convertor, register_url_convertor
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
@@ -19,25 +18,11 @@ from neodyme.models.blocker import MAX_DEPTH, BlockerPublic
 from neodyme.models.pagination import decode_cursor, encode_cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
 from neodyme.services.todos import FIRST_PAGE_SIZE, TodoPage
+from neodyme.web import paths  # noqa: F401  (registers the :digits convertor used below)
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
-
-class Digits(Convertor[str]):
-    """A path segment of digits, kept as text: ``/todos/next`` names no todo (PATCH on it is a
-    405, not a 422 about its id), and a number's bounds stay FastAPI's to check (a 422)."""
-
-    regex = "[0-9]+"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("digits", Digits())
 
 TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 Cursor = Annotated[

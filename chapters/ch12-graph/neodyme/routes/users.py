@@ -7,7 +7,6 @@ superusers see and change everyone.
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from starlette.convertors import StringConvertor, register_url_convertor
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import ForbiddenError, UserNotFoundError
@@ -20,6 +19,7 @@ from neodyme.dependencies import (
 )
 from neodyme.models.user import User, UserCreate, UserPublic, UserUpdate
 from neodyme.repositories.user import UserRepository
+from neodyme.web import paths  # noqa: F401  (registers the :digits convertor used below)
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -27,17 +27,6 @@ router = APIRouter(prefix="/users", tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
-class DigitsConvertor(StringConvertor):
-    """A path segment of digits, passed on as text for ``UserId`` to parse and bound.
-
-    Starlette's own ``:int`` calls ``int()`` on the segment, and Python refuses to parse more
-    than 4300 digits: a path of 4301 nines was a 500. Left as text, it is a 422 like 2**31.
-    """
-
-    regex = "[0-9]+"
-
-
-register_url_convertor("digits", DigitsConvertor())
 # The routes below take "/{user_id:digits}": only digits reach them, so /users/me is never taken
 # for an id, and DELETE /users/me is a 405 (that path has GET and PATCH), not a 422 about "me".
 

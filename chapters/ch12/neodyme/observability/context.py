@@ -65,9 +65,13 @@ def route_templates(app: Any) -> dict[int, str]:
     Walking every route on every request would cost more than the rest of the request's
     bookkeeping, so ``create_app`` lists them once, with its routes all in place. A route
     defines ``==`` and so cannot be a dictionary key itself; its ``id`` can, and stays valid
-    as long as the app keeps the route.
+    as long as the app keeps the route. ``path_format`` is the path as the API documents it,
+    ``/users/{user_id}``, without the convertor the router matches with (``{user_id:digits}``).
     """
-    return {id(context.original_route): context.path for context in iter_route_contexts(app.routes)}
+    return {
+        id(context.original_route): context.path_format
+        for context in iter_route_contexts(app.routes)
+    }
 
 
 def unrouted_template(routes: list, path: str) -> str | None:
