@@ -123,3 +123,14 @@ def test_the_defence_table_counts_each_class_per_chapter(tmp_path):
     assert "2 / 2" in rows["refresh-token theft"]
     assert "not run" in rows["refresh-token theft"]  # ch10 left no result
     assert rows["forwarded headers through the proxy"].split("|")[2].strip() == "-"
+
+
+def test_the_defence_table_has_a_row_for_what_a_side_track_adds(tmp_path):
+    plans = [ChapterPlan(12), ChapterPlan.named("ch12-graph")]
+    graph = "cycles, depth bombs and other users' ids"
+    ChapterResult("ch12-graph", defences={graph: SectionResult(tried=4, passed=4)}).write(tmp_path)
+
+    table = render_defences(load_results(tmp_path, plans), plans)
+
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines()}
+    assert [cell.strip() for cell in rows[graph].split("|")[2:4]] == ["-", "4 / 4"]

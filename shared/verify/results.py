@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from shared.verify.plan import DEFENCE_FROM, SECTIONS, ChapterPlan
+from shared.verify.plan import SECTIONS, ChapterPlan
 
 
 @dataclass
@@ -147,7 +147,8 @@ def render_defences(results: dict[str, ChapterResult | None], plans: list[Chapte
         return ""
     rows = [["defends (passed / tried)", *(plan.name for plan in covered)]]
     rows.append(["---"] * len(rows[0]))
-    for name in DEFENCE_FROM:
+    names = dict.fromkeys(name for plan in covered for name in plan.defences)
+    for name in names:
         rows.append([name, *(_defence_cell(results.get(p.name), name, p) for p in covered)])
     return _markdown(rows)
 
