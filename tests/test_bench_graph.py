@@ -1,6 +1,15 @@
 """The graph benchmark's generated graph: the shapes its questions are about."""
 
-from shared.bench.graph import CHAINS, FAN_OUT, TODOS, TREE_DEPTH, generated_graph, render_markdown
+from shared.bench.graph import (
+    CHAINS,
+    FAN_OUT,
+    LATTICE_DEPTH,
+    LATTICE_WIDTH,
+    TODOS,
+    TREE_DEPTH,
+    generated_graph,
+    render_markdown,
+)
 
 
 def blockers_of(edges):
@@ -29,6 +38,10 @@ def test_each_question_walks_the_shape_it_is_named_after():
     tree, depth = roots[f"tree, fan-out {FAN_OUT}, depth {TREE_DEPTH}"]
     below = reach(edges, tree, depth)
     assert len(below) == sum(FAN_OUT**level for level in range(1, TREE_DEPTH + 1))
+    lattice, depth = roots[f"lattice, width {LATTICE_WIDTH}, depth {LATTICE_DEPTH}"]
+    assert sorted(reach(edges, lattice, depth).values()) == [
+        level for level in range(1, depth + 1) for _ in range(LATTICE_WIDTH)
+    ]
 
 
 def test_the_graph_has_no_cycle_and_stays_within_the_todos():

@@ -13,7 +13,8 @@ environment has (SQLAlchemy, the track's ``neodyme``) is imported where it is us
 tooling's tests can import the rest.
 
 The graph (one user, ``TODOS`` todos): a chain of 10 and a chain of 50 blockers, a tree of
-fan-out 3 and depth 7 (3,280 todos), and the rest in short random chains, as a real list would
+fan-out 3 and depth 7 (3,280 todos), a lattice two todos wide and 12 deep (25 todos, 4,096
+paths from its top to its bottom), and the rest in short random chains, as a real list would
 be. Every question is asked ``CALLS`` times per side and round, sides alternating, ``ROUNDS``
 rounds; each call's latency is kept and the medians are compared.
 """
@@ -43,6 +44,9 @@ from shared.bolt import USER, BoltServer, bolt_server
 TODOS = 10_000
 CHAINS = (10, 50)
 FAN_OUT, TREE_DEPTH = 3, 7
+LATTICE_WIDTH, LATTICE_DEPTH = 2, 12
+"""A lattice: each todo blocked by every todo of the next layer, so the number of *paths*
+doubles with each layer while the number of todos grows by two."""
 CALLS = 30
 ROUNDS = 5
 WARMUP_CALLS = 5
@@ -86,6 +90,13 @@ def generated_graph(first_id: int) -> tuple[list[tuple[int, int]], dict[str, tup
                 next_id += 1
         level = children
     roots[f"tree, fan-out {FAN_OUT}, depth {TREE_DEPTH}"] = (tree_root, TREE_DEPTH)
+    level, lattice_root = [next_id], next_id
+    next_id += 1
+    for _ in range(LATTICE_DEPTH):
+        layer = list(range(next_id, next_id + LATTICE_WIDTH))
+        edges += [(todo, blocker) for todo in level for blocker in layer]
+        level, next_id = layer, next_id + LATTICE_WIDTH
+    roots[f"lattice, width {LATTICE_WIDTH}, depth {LATTICE_DEPTH}"] = (lattice_root, LATTICE_DEPTH)
     rest = list(range(next_id, first_id + TODOS))
     for todo, blocker in pairwise(rest):
         if rng.random() < 0.5:
