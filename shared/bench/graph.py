@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
+from shared.bench.postgres import plain_dsn, with_database
 from shared.bolt import USER, BoltServer, bolt_server
 
 TODOS = 10_000
@@ -250,18 +251,6 @@ async def measure(url: str, bolt: BoltServer, user_id: int, roots: dict) -> dict
         await engine.dispose()
 
 
-async def admin(admin_url: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def render_markdown(results: dict) -> str:
     lines = [
         "# SQL or Cypher: transitive blockers on one generated graph",
@@ -296,11 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True, help="where results go")
     parser.add_argument("--note", default="", help="a remark stored with the results")
     args = parser.parse_args(argv)
-    from sqlalchemy.engine import make_url
+    from shared.bench.pgadmin import main as pgadmin
 
     name = f"neodyme_bench_graph_{uuid.uuid4().hex[:8]}"
-    url = make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(admin(args.admin_url, f'CREATE DATABASE "{name}"'))
+    url = with_database(args.admin_url, name)
+    asyncio.run(pgadmin(plain_dsn(args.admin_url), "create", name))
     try:
         migrate(args.track, url)
         user_id, roots, blockers = asyncio.run(seed(url))
@@ -310,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             measured = asyncio.run(measure(url, bolt, user_id, roots))
     finally:
-        asyncio.run(admin(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pgadmin(plain_dsn(args.admin_url), "drop", name))
     results = {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
