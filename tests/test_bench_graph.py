@@ -55,9 +55,12 @@ def test_the_graph_has_no_cycle_and_stays_within_the_todos():
 def test_the_report_names_both_databases_and_the_ratio():
     timing = {"median_ms": 1.0, "p95_ms": 2.0}
     results = {
+        "measured": "2026-12-06T20:00:00Z",
         "graph": {"todos": 10, "blockers": 9},
         "method": "m",
         "machine": "2 cores",
+        "versions": "neo4j 6",
+        "load": [0.1, 0.2],
         "questions": [
             {"question": "q", "rows": 3, "sql": timing, "cypher": timing, "sql_over_cypher": 1.0}
         ],

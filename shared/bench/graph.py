@@ -175,6 +175,8 @@ def summary(latencies: list[float]) -> dict[str, float]:
 
 
 async def measure(url: str, bolt: BoltServer, user_id: int, roots: dict) -> dict:
+    from sqlalchemy import text
+
     from neodyme.core.database import create_engine, create_sessionmaker
     from neodyme.graph.client import Graph
     from neodyme.repositories.blocker import BlockerRepository
@@ -237,7 +239,10 @@ async def measure(url: str, bolt: BoltServer, user_id: int, roots: dict) -> dict
                 f"Cypher {cypher['median_ms']} ms (medians)",
                 flush=True,
             )
+        async with sessionmaker() as session:
+            server = (await session.execute(text("SHOW server_version"))).scalar_one()
         return {
+            "postgresql": f"PostgreSQL {server}",
             "questions": results,
             "projection": {
                 "todos": projected.todos,
@@ -252,11 +257,15 @@ async def measure(url: str, bolt: BoltServer, user_id: int, roots: dict) -> dict
 
 
 def render_markdown(results: dict) -> str:
+    graph, projection = results["graph"], results["projection"]
     lines = [
-        "# SQL or Cypher: transitive blockers on one generated graph",
+        f"Measured {results['measured']} with `nox -s bench -- --graph` on the graph side track: "
+        f"its own queries, recursive SQL on PostgreSQL against Cypher on its Bolt server, on one "
+        f"generated graph of {graph['todos']:,} todos and {graph['blockers']:,} blockers; "
+        f"{results['method']}.",
         "",
-        f"{results['graph']['todos']:,} todos, {results['graph']['blockers']:,} blockers; "
-        f"{results['method']}. Machine: {results['machine']}.",
+        f"Machine: {results['machine']}; {results['versions']}. Load average (1 min): "
+        f"{results['load'][0]} at the start, {results['load'][1]} at the end.",
         "",
         "| question | rows | recursive SQL, PostgreSQL (median / p95 ms) "
         "| Cypher, Bolt server (median / p95 ms) | SQL ÷ Cypher |",
@@ -268,7 +277,6 @@ def render_markdown(results: dict) -> str:
             f"| {row['question']} | {row['rows']:,} | {sql['median_ms']} / {sql['p95_ms']} "
             f"| {cypher['median_ms']} / {cypher['p95_ms']} | {row['sql_over_cypher']} |"
         )
-    projection = results["projection"]
     lines += [
         "",
         f"Projecting everything (`graph rebuild`): {projection['rebuild_seconds']} s. "
@@ -276,6 +284,14 @@ def render_markdown(results: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def versions() -> str:
+    """The versions that decide the figures: the servers' and the drivers'."""
+    from importlib.metadata import version
+
+    names = ("neo4j", "arcadedb-embedded", "sqlalchemy", "asyncpg")
+    return ", ".join(f"{name} {version(name)}" for name in names)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from shared.bench.pgadmin import main as pgadmin
 
+    started, load_at_start = datetime.now(UTC), round(os.getloadavg()[0], 2)
     name = f"neodyme_bench_graph_{uuid.uuid4().hex[:8]}"
     url = with_database(args.admin_url, name)
     asyncio.run(pgadmin(plain_dsn(args.admin_url), "create", name))
@@ -301,9 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         asyncio.run(pgadmin(plain_dsn(args.admin_url), "drop", name))
     results = {
-        "date": datetime.now(UTC).date().isoformat(),
+        "measured": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, {measured.pop('postgresql')}",
+        "versions": versions(),
+        "load": [load_at_start, round(os.getloadavg()[0], 2)],
         "method": f"{CALLS} calls per side and round, sides alternating, {ROUNDS} rounds, "
         f"after {WARMUP_CALLS} warm-up calls; one connection each, one call at a time",
         "note": args.note,
