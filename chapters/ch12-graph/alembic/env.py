@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from neodyme.core.config import ConfigurationError, get_settings
-from neodyme.models import todo, token, user  # noqa: F401  (importing a model registers its table)
+from neodyme.models import blocker, graph_outbox, todo, token, user  # noqa: F401  (importing a model registers its table)
 
 config = context.config
 # The alembic command configures logging from alembic.ini; "python -m neodyme" has its own.

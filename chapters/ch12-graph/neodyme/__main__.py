@@ -7,6 +7,8 @@
 - ``python -m neodyme create-superuser --email EMAIL``: the password comes from
   ``NEODYME_SUPERUSER_PASSWORD`` or, when that is not set, a prompt in the terminal that
   does not echo it.
+- ``python -m neodyme graph rebuild``: empty the graph (``NEODYME_GRAPH_URL``) and project
+  every todo and blocker into it again from the database.
 """
 
 import argparse
@@ -29,10 +31,12 @@ from neodyme.core.migrations import (
     check_database_is_at_head,
 )
 from neodyme.core.security import PasswordHasher
+from neodyme.graph.client import GRAPH_ERRORS, create_graph
 from neodyme.models.user import User, UserCreate
 from neodyme.observability.logging import configure_logging
 from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
+from neodyme.services.projection import rebuild
 from neodyme.services.users import UserService
 
 
@@ -46,6 +50,30 @@ async def create_superuser(data: UserCreate, settings: Settings) -> User:
             return await service.sign_up(data, is_superuser=True)
     finally:
         await engine.dispose()
+
+
+async def rebuild_graph(settings: Settings) -> str:
+    """Reproject the database into the graph; the one-line summary to print."""
+    graph = create_graph(settings)
+    if graph is None:
+        raise ConfigurationError("NEODYME_GRAPH_URL is not set: there is no graph to rebuild")
+    engine = create_engine(settings.database_url)
+    try:
+        await check_database_is_at_head(engine)
+        summary = await rebuild(create_sessionmaker(engine), graph)
+    finally:
+        await engine.dispose()
+        await graph.close()
+    return f"Rebuilt the graph: {summary.todos} todos, {summary.blockers} blockers."
+
+
+def rebuild_graph_command(settings: Settings) -> int:
+    try:
+        print(asyncio.run(rebuild_graph(settings)))
+    except (ConfigurationError, DatabaseNotAtHeadError, *GRAPH_ERRORS) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def prestart(settings: Settings) -> None:
@@ -155,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     create = commands.add_parser("create-superuser", help="create a user who may manage all users")
     create.add_argument("--email", required=True)
     create.add_argument("--full-name", default="Administrator")
+    graph = commands.add_parser("graph", help="manage the graph that projects the blockers")
+    graph.add_subparsers(dest="graph_command", required=True).add_parser(
+        "rebuild", help="empty the graph and project the database into it again"
+    )
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -165,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "create-superuser":
         return create_superuser_command(args.email, args.full_name, settings)
+    if args.command == "graph":
+        return rebuild_graph_command(settings)
     try:
         if args.command == "prestart":
             prestart(settings)

@@ -23,11 +23,13 @@ from neodyme.core.rate_limit import Attempts, client_of
 from neodyme.core.security import decode_token
 from neodyme.models.user import UserPublic
 from neodyme.observability.context import set_current_user
+from neodyme.repositories.blocker import BlockerRepository
 from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.todo import TodoRepository
 from neodyme.repositories.user import UserRepository
 from neodyme.resources import ResourcesDep
 from neodyme.services.auth import AuthService
+from neodyme.services.blockers import BlockerService
 from neodyme.services.todos import TodoService
 from neodyme.services.users import CachedUsers, UserService
 
@@ -54,11 +56,15 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_user_repository(session: SessionDep, resources: ResourcesDep) -> UserRepository:
-    return UserRepository(session, resources.cache)
+    return UserRepository(session, resources.cache, resources.outbox)
 
 
 async def get_todo_repository(session: SessionDep, resources: ResourcesDep) -> TodoRepository:
-    return TodoRepository(session, resources.cache)
+    return TodoRepository(session, resources.cache, resources.outbox)
+
+
+async def get_blocker_repository(session: SessionDep, resources: ResourcesDep) -> BlockerRepository:
+    return BlockerRepository(session, resources.outbox)
 
 
 async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
@@ -67,6 +73,7 @@ async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepos
 
 UserRepositoryDep = Annotated[UserRepository, Depends(get_user_repository)]
 TodoRepositoryDep = Annotated[TodoRepository, Depends(get_todo_repository)]
+BlockerRepositoryDep = Annotated[BlockerRepository, Depends(get_blocker_repository)]
 RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refresh_token_repository)]
 
 
@@ -76,6 +83,14 @@ async def get_todo_service(resources: ResourcesDep) -> TodoService:
 
 
 TodoServiceDep = Annotated[TodoService, Depends(get_todo_service)]
+
+
+async def get_blocker_service(resources: ResourcesDep) -> BlockerService:
+    """Blocker traversals, from the graph when it can answer, else from a (read) session."""
+    return BlockerService(resources.read_sessionmaker, resources.graph, resources.metrics)
+
+
+BlockerServiceDep = Annotated[BlockerService, Depends(get_blocker_service)]
 
 
 async def get_cached_users(resources: ResourcesDep) -> CachedUsers:

@@ -21,14 +21,17 @@ from neodyme.core.migrations import check_database_is_at_head
 from neodyme.core.rate_limit import AttemptLimiter, Limits, RedisAttemptLimiter
 from neodyme.core.redis import SharedRedis
 from neodyme.core.security import PasswordHasher
+from neodyme.graph.client import create_graph
 from neodyme.observability.context import route_templates
 from neodyme.observability.error_tracking import configure_error_tracking
 from neodyme.observability.logging import configure_logging
 from neodyme.observability.metrics import Metrics
 from neodyme.observability.queries import count_queries
 from neodyme.observability.requests import RequestObservabilityMiddleware
+from neodyme.repositories.outbox import Outbox
 from neodyme.resources import Resources
 from neodyme.routes import auth, health, metrics, todos, users
+from neodyme.services.projection import Projector
 from neodyme.web.docs import add_offline_docs
 from neodyme.web.head import HeadMiddleware
 from neodyme.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -53,7 +56,7 @@ TAGS_METADATA = [
         "name": "users",
         "description": "Sign up; read and change your account (or any, as superuser).",
     },
-    {"name": "todos", "description": "Your own todo list."},
+    {"name": "todos", "description": "Your own todo list, and which todo blocks which."},
 ]
 
 
@@ -78,6 +81,12 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
         redis = SharedRedis(
             settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_seconds
         )
+    graph = create_graph(settings)
+    sessionmaker = create_sessionmaker(engine)
+    outbox = projector = None
+    if graph is not None:
+        outbox = Outbox()
+        projector = Projector(sessionmaker, graph, outbox)
     try:
         await check_database_is_at_head(engine)
         hasher = PasswordHasher(settings.bcrypt_rounds)
@@ -86,7 +95,7 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
         app.state.resources = Resources(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             read_sessionmaker=create_read_sessionmaker(engine),
             metrics=app_metrics,
             limiter=in_memory if redis is None else RedisAttemptLimiter(redis, fallback=in_memory),
@@ -100,12 +109,21 @@ async def lifespan(app: FastAPI, settings: Settings, app_metrics: Metrics) -> As
             hasher=hasher,
             cache=create_cache(settings, redis),
             redis=redis,
+            graph=graph,
+            outbox=outbox,
+            projector=projector,
         )
+        if projector is not None:
+            projector.start()  # first what earlier runs left in the outbox, then each commit
         yield
     finally:
+        if projector is not None:
+            await projector.stop()
         await engine.dispose()
         if redis is not None:
             await redis.close()
+        if graph is not None:
+            await graph.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -136,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )

@@ -16,7 +16,10 @@ from neodyme.core.config import Settings
 from neodyme.core.rate_limit import Limiter, Limits
 from neodyme.core.redis import SharedRedis
 from neodyme.core.security import PasswordHasher
+from neodyme.graph.client import Graph
 from neodyme.observability.metrics import Metrics
+from neodyme.repositories.outbox import Outbox
+from neodyme.services.projection import Projector
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,9 @@ class Resources:
     hasher: PasswordHasher
     cache: Cache
     redis: SharedRedis | None
+    graph: Graph | None
+    outbox: Outbox | None
+    projector: Projector | None
 
 
 async def get_resources(request: Request) -> Resources:

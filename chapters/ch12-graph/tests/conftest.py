@@ -14,16 +14,23 @@ run, and every test leaves it empty again:
 - ``sign_up``, ``log_in``, ``ada``, ``grace``, ``admin``: people to act as.
 - ``logs``: the JSON log lines written during the test.
 - ``redis_settings``: the test Redis, under a key prefix of the test's own.
+- ``graph_server`` (once per run and pytest worker), ``graph_settings`` (per test, the graph
+  emptied first): a Bolt server for the graph, ArcadeDB's started here (``bolt_server.py``),
+  or the Neo4j that ``NEODYME_TEST_NEO4J_URL`` names.
 """
 
 import asyncio
+import fcntl
 import io
 import json
 import logging
 import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +40,7 @@ from alembic import command
 from alembic.config import Config
 from factories import PASSWORD, user_payload
 from fastapi import FastAPI
+from neo4j import GraphDatabase
 from redis import Redis
 from sqlalchemy import make_url, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -50,6 +58,9 @@ ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 POSTGRES_URL = os.environ.get("NEODYME_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 REDIS_URL = os.environ.get("NEODYME_TEST_REDIS_URL")
+NEO4J_URL = os.environ.get("NEODYME_TEST_NEO4J_URL")
+BOLT_SERVER = Path(__file__).with_name("bolt_server.py")
+BOLT_SERVER_START_SECONDS = 90
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -194,6 +205,101 @@ def redis_settings() -> Iterator[dict[str, str]]:
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
             client.delete(*keys)
+
+
+@dataclass(frozen=True)
+class GraphServer:
+    url: str
+    user: str
+    password: str
+    database: str
+    shared: bool  # other pytest workers use it too
+
+    def run(self, statement: str, **parameters: object) -> list[dict]:
+        with GraphDatabase.driver(self.url, auth=(self.user, self.password)) as driver:
+            records, _, _ = driver.execute_query(statement, parameters, database_=self.database)
+        return [record.data() for record in records]
+
+
+def start_bolt_server(directory: Path) -> tuple[subprocess.Popen, str]:
+    """Start ``bolt_server.py``; the process and its "ready URL DATABASE" line, once printed."""
+    log = directory / "server.log"
+    with log.open("w") as output:
+        # Its own coverage would measure nothing of ours and slow the JVM's start.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+        process = subprocess.Popen(
+            [sys.executable, str(BOLT_SERVER), str(directory / "root"), "test-graph-password"],
+            stdin=subprocess.PIPE,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=directory,  # where ArcadeDB writes its log/ folder
+        )
+    deadline = time.monotonic() + BOLT_SERVER_START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        for line in log.read_text().splitlines():
+            if line.startswith("ready "):
+                return process, line
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the Bolt server did not start; its output:\n{log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def graph_server(tmp_path_factory) -> Iterator[GraphServer]:
+    """The Neo4j of ``NEODYME_TEST_NEO4J_URL``, or an ArcadeDB Bolt server of this worker's own.
+
+    A server that cannot start skips the graph tests, loudly; under
+    ``NEODYME_REQUIRE_SERVICES=1`` it fails them.
+    """
+    if NEO4J_URL:
+        yield GraphServer(
+            NEO4J_URL,
+            os.environ.get("NEODYME_TEST_NEO4J_USER", "neo4j"),
+            os.environ.get("NEODYME_TEST_NEO4J_PASSWORD", ""),
+            os.environ.get("NEODYME_TEST_NEO4J_DATABASE", "neo4j"),
+            shared=True,
+        )
+        return
+    try:
+        process, ready = start_bolt_server(tmp_path_factory.mktemp("arcadedb"))
+    except (OSError, RuntimeError) as exc:
+        reason = f"GRAPH TESTS NOT RUN: no Bolt server: {exc}"
+        if os.environ.get("NEODYME_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    _, url, database = ready.split()
+    yield GraphServer(url, "root", "test-graph-password", database, shared=False)
+    process.stdin.close()  # bolt_server.py stops the server when its stdin closes
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture
+def graph_settings(graph_server: GraphServer, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Settings that point the app at the test graph, emptied for this test.
+
+    A Neo4j shared by the pytest workers serves one test at a time: their todo ids overlap.
+    """
+    shared_directory = tmp_path_factory.getbasetemp().parent
+    turn = exclusive(shared_directory / "graph.lock") if graph_server.shared else nullcontext()
+    with turn:
+        graph_server.run("MATCH (n) DETACH DELETE n")
+        yield {
+            "graph_url": graph_server.url,
+            "graph_user": graph_server.user,
+            "graph_password": graph_server.password,
+            "graph_database": graph_server.database,
+        }
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ async def test_ready_checks_the_database(client):
     assert body["components"]["database"]["status"] == "ok"
     assert body["components"]["database"]["latency_ms"] >= 0
     assert "redis" not in body["components"]  # checked only when NEODYME_REDIS_URL is set
+    assert "graph" not in body["components"]  # checked only when NEODYME_GRAPH_URL is set
 
 
 async def test_not_ready_is_a_503_problem_when_the_database_is_unreachable(settings):

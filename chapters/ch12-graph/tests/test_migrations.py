@@ -52,8 +52,17 @@ TODO = {"id", "title", "description", "completed", "user_id", "created_at", "upd
 REFRESH_TOKEN = {"jti", "user_id", "expires_at", "revoked_at"}
 REFRESH_TOKEN_0008 = REFRESH_TOKEN | {"family"}
 USER_0009 = USER_0004 | {"last_login_at"}
+TODO_BLOCKER = {"todo_id", "blocker_id"}
+GRAPH_OUTBOX = {"id", "user_id", "kind", "payload", "created_at"}
 
 SCHEMA_AT = {
+    "0010": {
+        "user": USER_0009,
+        "todo": TODO,
+        "refresh_token": REFRESH_TOKEN_0008,
+        "todo_blocker": TODO_BLOCKER,
+        "graph_outbox": GRAPH_OUTBOX,
+    },
     "0009": {"user": USER_0009, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
     "0008": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN_0008},
     "0007": {"user": USER_0004, "todo": TODO, "refresh_token": REFRESH_TOKEN},
@@ -75,14 +84,14 @@ async def test_upgrade_then_downgrade_step_by_step_then_upgrade_again(
     empty_database_url, migrations
 ):
     await migrations.upgrade("head")
-    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0009"]
+    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0010"]
 
     for revision, expected in list(SCHEMA_AT.items())[1:]:
         await migrations.downgrade(revision)
         assert await run_on(empty_database_url, schema) == expected, revision
 
     await migrations.upgrade("head")
-    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0009"]
+    assert await run_on(empty_database_url, schema) == SCHEMA_AT["0010"]
 
 
 async def test_rows_written_at_migration_1_survive_every_later_migration(
@@ -241,5 +250,5 @@ def test_uvicorn_stops_with_a_clear_message_on_an_unmigrated_database(tmp_path):
     )
 
     assert result.returncode != 0
-    assert "The database is at revision (none) but this code needs 0009" in result.stderr
+    assert "The database is at revision (none) but this code needs 0010" in result.stderr
     assert "Application startup failed" in result.stderr

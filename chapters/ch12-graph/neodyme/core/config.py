@@ -134,6 +134,17 @@ class Settings(BaseSettings):
         30, ge=0, le=3600, description="How long a cached read may be served; 0: no cache."
     )
     cache_max_entries: int = Field(10_000, ge=1, description="Bound of the in-process cache.")
+    graph_url: str | None = Field(
+        None,
+        description="Bolt URL of the graph that projects the todos' blockers "
+        "(bolt://neo4j:7687); unset: every traversal is recursive SQL.",
+    )
+    graph_user: str = Field("neo4j", description="The user the app logs in to the graph as.")
+    graph_password: SecretStr | None = Field(None, description="That user's password.")
+    graph_database: str = Field("neo4j", description="The graph database that holds the todos.")
+    graph_timeout_seconds: float = Field(
+        2.0, gt=0, le=30, description="How long a graph call may take before SQL answers instead."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

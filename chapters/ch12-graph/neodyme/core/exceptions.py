@@ -113,6 +113,21 @@ class TodoNotFoundError(NotFoundError):
     default_detail = "Todo not found"
 
 
+class BlockerNotFoundError(NotFoundError):
+    code = "blocker_not_found"
+    default_detail = "This todo is not blocked by that one"
+
+
+class BlockerCycleError(ConflictError):
+    """The blocker would close a cycle: ``cycle`` names it, from the todo back to itself."""
+
+    code = "blocker_cycle"
+
+    def __init__(self, cycle: list[int]) -> None:
+        path = " -> ".join(str(todo_id) for todo_id in cycle)
+        super().__init__(f"The blocker would close a cycle: {path}", cycle=cycle)
+
+
 class EmailTakenError(ConflictError):
     code = "email_taken"
     default_detail = "A user with this email already exists"

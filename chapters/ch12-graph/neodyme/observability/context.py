@@ -67,7 +67,10 @@ def route_templates(app: Any) -> dict[int, str]:
     defines ``==`` and so cannot be a dictionary key itself; its ``id`` can, and stays valid
     as long as the app keeps the route.
     """
-    return {id(context.original_route): context.path for context in iter_route_contexts(app.routes)}
+    return {
+        id(context.original_route): context.path_format
+        for context in iter_route_contexts(app.routes)
+    }
 
 
 def unrouted_template(routes: list, path: str) -> str | None:

@@ -48,6 +48,12 @@ class Metrics:
             "Requests being served right now.",
             registry=self.registry,
         )
+        self.blocker_reads = Counter(
+            "neodyme_blocker_reads",
+            "Reads of a todo's transitive blockers, by what answered: graph or sql.",
+            ["source"],
+            registry=self.registry,
+        )
         self.pool = DatabasePoolCollector()
         self.registry.register(self.pool)
         # Every request updates two series; ``labels()`` validates and looks its labels up each

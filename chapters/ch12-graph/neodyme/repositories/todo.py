@@ -12,16 +12,25 @@ from sqlmodel import select
 
 from neodyme.core.cache import Cache
 from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
+from neodyme.models.graph_outbox import GraphChange
 from neodyme.models.pagination import Cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic
+from neodyme.repositories.outbox import Outbox
 
 
 class TodoRepository:
-    """Reads and writes one user's todos. Each write is committed before the method returns."""
+    """Reads and writes one user's todos. Each write is committed before the method returns.
 
-    def __init__(self, session: AsyncSession, cache: Cache | None = None) -> None:
+    With an ``outbox`` (a graph is configured), each write that changes what the graph holds
+    records that change in its own transaction.
+    """
+
+    def __init__(
+        self, session: AsyncSession, cache: Cache | None = None, outbox: Outbox | None = None
+    ) -> None:
         self.session = session
         self.cache = cache
+        self.outbox = outbox
 
     @staticmethod
     def cache_key(owner_id: int) -> str:
@@ -59,6 +68,8 @@ class TodoRepository:
         todo = Todo(**data.model_dump(), user_id=owner_id)
         self.session.add(todo)
         try:
+            await self.session.flush()  # gives the todo its id, which the graph needs
+            self._record_saved(todo)
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
@@ -74,6 +85,9 @@ class TodoRepository:
         """
         todo.sqlmodel_update(changes)
         try:
+            await self.session.flush()
+            if "completed" in changes:
+                self._record_saved(todo)
             await self.session.commit()
         except StaleDataError:
             await self.session.rollback()
@@ -88,15 +102,31 @@ class TodoRepository:
         one todo at once, exactly one sees 1.
         """
         result = await self.session.execute(delete(Todo).where(Todo.id == todo.id))
-        await self.session.commit()
         if result.rowcount == 0:
+            await self.session.rollback()
             raise TodoNotFoundError
+        if self.outbox is not None:
+            self.outbox.record(self.session, todo.user_id, GraphChange.TODO_DELETED, id=todo.id)
+        await self.session.commit()
         await self._invalidate(todo.user_id)
 
+    def _record_saved(self, todo: Todo) -> None:
+        if self.outbox is not None:
+            self.outbox.record(
+                self.session,
+                todo.user_id,
+                GraphChange.TODO_SAVED,
+                id=todo.id,
+                user_id=todo.user_id,
+                completed=todo.completed,
+            )
+
     async def _invalidate(self, owner_id: int) -> None:
-        """Drop the owner's cached first page: it may show the todo just changed."""
+        """After a commit: drop the owner's cached first page and wake the projection."""
         if self.cache is not None:
             await self.cache.invalidate(self.cache_key(owner_id))
+        if self.outbox is not None:
+            self.outbox.committed()
 
 
 @functools.cache

@@ -12,7 +12,9 @@ from sqlmodel import select, update
 
 from neodyme.core.cache import Cache
 from neodyme.core.exceptions import EmailTakenError, UserNotFoundError
+from neodyme.models.graph_outbox import GraphChange
 from neodyme.models.user import User, UserCreate, UserPublic
+from neodyme.repositories.outbox import Outbox
 
 PUBLIC_BY_ID = select(*(getattr(User, name) for name in UserPublic.model_fields)).where(
     User.id == bindparam("user_id")
@@ -27,9 +29,12 @@ class UserRepository:
     SQL, sessions or driver exceptions; swapping the storage means changing only this class.
     """
 
-    def __init__(self, session: AsyncSession, cache: Cache | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, cache: Cache | None = None, outbox: Outbox | None = None
+    ) -> None:
         self.session = session
         self.cache = cache
+        self.outbox = outbox  # deleting a user deletes their todos, in the graph too
 
     @staticmethod
     def cache_key(user_id: int) -> str:
@@ -88,8 +93,12 @@ class UserRepository:
 
     async def delete(self, user: User) -> None:
         await self.session.delete(user)
+        if self.outbox is not None:
+            self.outbox.record(self.session, user.id, GraphChange.USER_DELETED, user_id=user.id)
         await self.session.commit()
         await self._invalidate(user.id)
+        if self.outbox is not None:
+            self.outbox.committed()
 
     async def _invalidate(self, user_id: int) -> None:
         """Drop the cached view of a user whose change was just committed.

@@ -8,7 +8,8 @@ long the check took, so a slow dependency shows before it fails.
 Redis, when configured, is checked too, but it cannot make the app unready: without it the app
 serves from the database (slower, never wrong), and taking every replica out of the load
 balancer because the cache is down would turn a slowdown into an outage. It shows as
-``"status": "degraded"`` instead.
+``"status": "degraded"`` instead. The graph, when configured, is the same: without it,
+recursive SQL answers.
 """
 
 import asyncio
@@ -24,6 +25,7 @@ from neodyme import __version__
 from neodyme.core.exceptions import NotReadyError
 from neodyme.core.redis import SharedRedis
 from neodyme.dependencies import SettingsDep
+from neodyme.graph.client import Graph
 from neodyme.resources import ResourcesDep
 from neodyme.web.problems import problem_responses
 
@@ -87,16 +89,31 @@ async def check_redis(redis: SharedRedis, timeout_seconds: float) -> ComponentSt
     return ComponentStatus(status=status, latency_ms=latency_ms)
 
 
+async def check_graph(graph: Graph) -> ComponentStatus:
+    """The graph answers a query within its own timeout (``NEODYME_GRAPH_TIMEOUT_SECONDS``)."""
+    started = time.perf_counter()
+    try:
+        await graph.ping()
+        status = "ok"
+    except Exception as exc:  # SQL answers instead: degraded, not down
+        logger.warning("Degraded: graph check failed: %r", exc)
+        status = "unavailable"
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    return ComponentStatus(status=status, latency_ms=latency_ms)
+
+
 @router.get("/ready", response_model=ReadinessStatus, responses=problem_responses(503))
 async def ready(settings: SettingsDep, resources: ResourcesDep) -> ReadinessStatus:
     """Readiness: the database answers within the timeout, or 503 naming the failing ones.
 
-    `status` is `degraded` when only Redis does not answer: still ready, but slower.
+    `status` is `degraded` when only Redis or the graph does not answer: still ready, but slower.
     """
     timeout = settings.readiness_timeout_seconds
     components = {"database": await check_database(resources.engine, timeout)}
     if resources.redis is not None:
         components["redis"] = await check_redis(resources.redis, timeout)
+    if resources.graph is not None:
+        components["graph"] = await check_graph(resources.graph)
     if components["database"].status != "ok":
         raise NotReadyError(
             "Not answering: database.",

@@ -3,18 +3,51 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from starlette.convertors import Convertor, register_url_convertor
 
 from neodyme.core.database import MAX_INTEGER
 from neodyme.core.exceptions import TodoNotFoundError
-from neodyme.dependencies import CurrentUserDep, TodoRepositoryDep, TodoServiceDep
+from neodyme.dependencies import (
+    BlockerRepositoryDep,
+    BlockerServiceDep,
+    CurrentUserDep,
+    TodoRepositoryDep,
+    TodoServiceDep,
+)
+from neodyme.models.blocker import MAX_DEPTH, BlockerPublic
 from neodyme.models.pagination import decode_cursor, encode_cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic, TodoUpdate
-from neodyme.services.todos import FIRST_PAGE_SIZE
+from neodyme.services.todos import FIRST_PAGE_SIZE, TodoPage
 from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
+
+class Digits(Convertor[str]):
+    """A path segment of digits, kept as text: ``/todos/next`` names no todo (PATCH on it is a
+    405, not a 422 about its id), and a number's bounds stay FastAPI's to check (a 422)."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("digits", Digits())
+
 TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Opaque: copy it from the `Link` header; any other value is a 400.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 async def get_own_todo(todos: TodoRepositoryDep, user: CurrentUserDep, todo_id: TodoId) -> Todo:
@@ -45,15 +78,9 @@ async def list_todos(
     user: CurrentUserDep,
     service: TodoServiceDep,
     completed: bool | None = None,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Opaque: copy it from the `Link` header; any other value is a 400.",
-        ),
-    ] = None,
+    cursor: Cursor = None,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER, deprecated=True)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = FIRST_PAGE_SIZE,
+    limit: Limit = FIRST_PAGE_SIZE,
 ) -> list[TodoPublic]:
     """Your todos, newest first; `completed` filters by state.
 
@@ -62,24 +89,50 @@ async def list_todos(
     """
     after = decode_cursor(cursor) if cursor is not None else None
     page = await service.read_page(user.id, offset, limit, completed, after)
+    link_next_page(request, response, page)
+    return page.todos
+
+
+def link_next_page(request: Request, response: Response, page: TodoPage) -> None:
+    """When more follow, the `Link` header's `rel="next"` URL: this one, from the page's end."""
     if page.has_more:
         last = page.todos[-1]
         next_page = request.url.remove_query_params("offset").include_query_params(
             cursor=encode_cursor(last.created_at, last.id)
         )
         response.headers["Link"] = f'<{next_page}>; rel="next"'
+
+
+@router.get(
+    "/next", response_model=list[TodoPublic], responses=problem_responses(400, 401, 422, 503)
+)
+async def list_next_todos(
+    request: Request,
+    response: Response,
+    user: CurrentUserDep,
+    service: BlockerServiceDep,
+    cursor: Cursor = None,
+    limit: Limit = FIRST_PAGE_SIZE,
+) -> list[TodoPublic]:
+    """Your open todos that nothing open blocks: what you can do next, newest first.
+
+    Paged like `GET /todos`: follow the `Link` header's `rel="next"` URL.
+    """
+    after = decode_cursor(cursor) if cursor is not None else None
+    page = await service.next_page(user.id, limit, after)
+    link_next_page(request, response, page)
     return page.todos
 
 
 @router.get(
-    "/{todo_id}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
+    "/{todo_id:digits}", response_model=TodoPublic, responses=problem_responses(401, 404, 422, 503)
 )
 async def read_todo(todo: OwnTodoDep) -> Todo:
     return todo
 
 
 @router.patch(
-    "/{todo_id}",
+    "/{todo_id:digits}",
     response_model=TodoPublic,
     responses=problem_responses(400, 401, 404, 413, 422, 503),
 )
@@ -89,9 +142,61 @@ async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryD
 
 
 @router.delete(
-    "/{todo_id}",
+    "/{todo_id:digits}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404, 422, 503),
 )
 async def delete_todo(todo: OwnTodoDep, todos: TodoRepositoryDep) -> None:
     await todos.delete(todo)
+
+
+@router.get(
+    "/{todo_id}/blockers",
+    response_model=list[BlockerPublic],
+    responses=problem_responses(401, 404, 422, 503),
+)
+async def list_blockers(
+    todo: OwnTodoDep,
+    service: BlockerServiceDep,
+    depth: Annotated[int, Query(ge=1, le=MAX_DEPTH)] = MAX_DEPTH,
+) -> list[BlockerPublic]:
+    """Every todo that blocks this one, directly (`distance` 1) or through others, up to
+    `depth` steps away; nearest first."""
+    return await service.transitive(todo.user_id, todo.id, depth)
+
+
+@router.put(
+    "/{todo_id}/blockers/{blocker_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 409, 422, 503),
+)
+async def add_blocker(
+    todo: OwnTodoDep,
+    blocker_id: TodoId,
+    user: CurrentUserDep,
+    todos: TodoRepositoryDep,
+    blockers: BlockerRepositoryDep,
+) -> None:
+    """`blocker_id` must be done before this todo; sending it again changes nothing.
+
+    A blocker that already depends on this todo, however indirectly, is a 409 whose `cycle`
+    lists the todos of the loop it would close.
+    """
+    if blocker_id == todo.id:
+        itself = {"loc": ("path", "blocker_id"), "msg": "A todo cannot block itself"}
+        raise RequestValidationError([itself | {"type": "value_error"}])
+    if await todos.get(user.id, blocker_id) is None:
+        raise TodoNotFoundError
+    await blockers.add(user.id, todo.id, blocker_id)
+
+
+@router.delete(
+    "/{todo_id}/blockers/{blocker_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 422, 503),
+)
+async def remove_blocker(
+    todo: OwnTodoDep, blocker_id: TodoId, user: CurrentUserDep, blockers: BlockerRepositoryDep
+) -> None:
+    """This todo no longer waits for `blocker_id`; a 404 `blocker_not_found` if it did not."""
+    await blockers.remove(user.id, todo.id, blocker_id)

@@ -66,7 +66,7 @@ PROBLEM_DESCRIPTIONS = {
     401: "No valid bearer token.",
     403: "The token's user may not do this (or gave a wrong `current_password`).",
     404: "There is no such resource.",
-    409: "The email address is taken.",
+    409: "The email address is taken, or the blocker would close a cycle (see `cycle`).",
     413: "The request body is larger than the API accepts.",
     422: "The request is not valid: see `errors`.",
     429: "Too many failed logins: wait `Retry-After` seconds.",
