@@ -163,19 +163,16 @@ async def test_a_crash_between_commit_and_projection_is_repaired_at_the_next_sta
 
 
 async def test_a_batch_applied_twice_leaves_the_graph_as_once(
-    app, client, ada, settings, database_url, graph_server, monkeypatch
+    app, client, ada, database_url, graph_server, monkeypatch
 ):
     """The graph accepted the batch but the process died before deleting its rows."""
-    await app.state.resources.projector.stop()
+    projector = app.state.resources.projector
+    await projector.stop()  # from here on this test drains by hand
     await some_blockers(client, ada)
 
     async def crash(self, rows):
         raise asyncio.CancelledError
 
-    graph = create_graph(settings)
-    projector = projection.Projector(
-        create_sessionmaker(create_async_engine(database_url)), graph, app.state.resources.outbox
-    )
     with monkeypatch.context() as patched:
         patched.setattr(projection.OutboxRepository, "remove", crash)
         with pytest.raises(asyncio.CancelledError):
@@ -185,7 +182,6 @@ async def test_a_batch_applied_twice_leaves_the_graph_as_once(
     assert len(await outbox_kinds(database_url)) == 10
 
     assert await projector.drain() == 10
-    await graph.close()
 
     assert graph_state(graph_server) == once
     edges = graph_server.run("MATCH (:Todo)-[r:BLOCKED_BY]->(:Todo) RETURN count(r) AS n")
