@@ -7,7 +7,8 @@ archive is reproducible: entries in path order, with a fixed date, so building t
 same bytes.
 
 Each chapter page gets a line under its title that links its archive; the pages' Markdown
-does not have to carry it.
+does not have to carry it. A side track (``chapters/ch12-graph``) is downloaded the same way,
+from its own page.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_snapshots
 
 DOWNLOADS = "downloads"
-CHAPTER_PAGE = re.compile(r"^chapters/(?P<name>ch\d{2})\.md$")
+CHAPTER_PAGE = re.compile(r"^chapters/(?P<name>ch\d{2}(?:-(?P<track>[a-z]+))?)\.md$")
 FIXED_DATE = (2026, 1, 1, 0, 0, 0)
 
 
@@ -69,7 +70,7 @@ FILE_COUNTS: dict[str, int] = {}
 
 
 def on_files(files: Files, config, **kwargs) -> Files:
-    for chapter in discover_chapters():
+    for chapter in discover_snapshots():
         content, count = chapter_archive(chapter.name)
         FILE_COUNTS[chapter.name] = count
         uri = f"{DOWNLOADS}/{archive_name(chapter.name)}"
@@ -77,11 +78,12 @@ def on_files(files: Files, config, **kwargs) -> Files:
     return files
 
 
-def download_line(chapter: str) -> str:
+def download_line(chapter: str, track: bool = False) -> str:
     count = FILE_COUNTS.get(chapter)
     files = f", {count} files" if count else ""
+    whose = "This side track's" if track else "This chapter's"
     return (
-        f'<p class="chapter-download" markdown>This chapter\'s code: '
+        f'<p class="chapter-download" markdown>{whose} code: '
         f"[{archive_name(chapter)}](../{DOWNLOADS}/{archive_name(chapter)}){files}, the folder "
         f"`chapters/{chapter}/` of the repository ([how to run it](../index.md#get-the-code)).</p>"
     )
@@ -95,5 +97,5 @@ def on_page_markdown(markdown: str, page, **kwargs) -> str:
     title = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
     if title is None:
         return markdown
-    lines[title + 1 : title + 1] = ["", download_line(match["name"]), ""]
+    lines[title + 1 : title + 1] = ["", download_line(match["name"], bool(match["track"])), ""]
     return "\n".join(lines)

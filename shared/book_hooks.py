@@ -12,6 +12,10 @@ longer shows cannot stay in the book. The placeholder ``<!-- refactoring-moments
 the step's every change in brief; the diff of every line is the tool's HTML report, which the
 build writes as a page of its own (``diffs/chNN-chMM.html``, one per pair of neighbouring
 chapters, and the whole way from the first chapter to the last) and the section links.
+
+A side track's page (``chapters/ch12-graph.md``) is a chapter page whose step starts from the
+track's own chapter: its moments come from the stage diff ``ch12 → ch12-graph``, reported in
+``diffs/ch12-ch12-graph.html``.
 """
 
 import functools
@@ -22,14 +26,20 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import (
+    REPOSITORY_ROOT,
+    Chapter,
+    discover_chapters,
+    discover_snapshots,
+    discover_tracks,
+)
 from shared.stagediff import StageDiff, compare, render_html, render_markdown
 from shared.stagediff.describe import symbol_report
 from shared.stagediff.render_markdown import moment_table
 
 PLACEHOLDER = "<!-- refactoring-moments -->"
 MOMENT = re.compile(r"<!-- moment: (?P<name>.+?) -->")
-CHAPTER_PAGE = re.compile(r"(?:^|/)chapters/ch(\d{2})\.md$")
+CHAPTER_PAGE = re.compile(r"(?:^|/)chapters/(?P<name>ch\d{2}(?:-[a-z]+)?)\.md$")
 DIFFS = "diffs"
 
 
@@ -44,14 +54,23 @@ def stage_diff(old: Path, new: Path) -> StageDiff:
     return compare(old, new)
 
 
-def refactoring_moments(number: int, root: Path = REPOSITORY_ROOT) -> str:
-    """The Markdown for chapter ``number``'s Refactoring Moments section."""
-    if number == 1:
+def snapshot(chapter: int | str, root: Path = REPOSITORY_ROOT) -> Chapter:
+    """The chapter numbered ``chapter``, or the chapter or side track of that name."""
+    name = f"ch{chapter:02d}" if isinstance(chapter, int) else chapter
+    found = [each for each in discover_snapshots(root) if each.name == name]
+    if not found:
+        raise PluginError(f"no chapter or side track {name!r} under {root / 'chapters'}")
+    return found[0]
+
+
+def refactoring_moments(chapter: int | str, root: Path = REPOSITORY_ROOT) -> str:
+    """The Markdown for the Refactoring Moments section of ``chapter`` (number or name)."""
+    if snapshot(chapter, root).number == 1:
         return (
             "This is the first stage: there is nothing before it to compare with. From chapter 2 "
             "on, this section is generated from the code by the stage diff, when the book is built."
         )
-    old, new = stages(number, root)
+    old, new = stages(chapter, root)
     intro = (
         f"Generated from the code when the book is built. Every changed line is in "
         f"[the full stage diff]({'../' + report_uri(old.name, new.name)}), file by file; "
@@ -61,14 +80,16 @@ def refactoring_moments(number: int, root: Path = REPOSITORY_ROOT) -> str:
     return f"### Every change of the step\n\n{intro}\n\n{report}"
 
 
-def stages(number: int, root: Path = REPOSITORY_ROOT) -> tuple[Path, Path]:
-    """Chapter ``number`` and the one before it."""
-    return root / "chapters" / f"ch{number - 1:02d}", root / "chapters" / f"ch{number:02d}"
+def stages(chapter: int | str, root: Path = REPOSITORY_ROOT) -> tuple[Path, Path]:
+    """The stage ``chapter`` starts from and the stage itself: the chapter before a chapter,
+    a side track's own chapter before the track."""
+    new = snapshot(chapter, root)
+    return root / "chapters" / new.base, new.path
 
 
-def moment_evidence(number: int, name: str, root: Path = REPOSITORY_ROOT) -> str:
-    """The stage diff's line(s) for the symbol ``name`` of chapter ``number``'s step."""
-    old, new = stages(number, root)
+def moment_evidence(chapter: int | str, name: str, root: Path = REPOSITORY_ROOT) -> str:
+    """The stage diff's line(s) for the symbol ``name`` of ``chapter``'s step."""
+    old, new = stages(chapter, root)
     wanted = name.replace("->", "→").strip()
     report = symbol_report(stage_diff(old, new))
     modules = [*report.modules, *report.tests]
@@ -76,7 +97,7 @@ def moment_evidence(number: int, name: str, root: Path = REPOSITORY_ROOT) -> str
     found = [line for line in lines if line.name == wanted]
     if not found:
         raise PluginError(
-            f"chapter {number}'s page tells the moment {wanted!r}, but the stage diff "
+            f"{new.name}'s page tells the moment {wanted!r}, but the stage diff "
             f"{old.name} → {new.name} reports no symbol of that name: `nox -s diff -- "
             f"{old.name} {new.name}` shows what it does report"
         )
@@ -84,9 +105,11 @@ def moment_evidence(number: int, name: str, root: Path = REPOSITORY_ROOT) -> str
 
 
 def report_pairs(root: Path = REPOSITORY_ROOT) -> list[tuple[Path, Path]]:
-    """Every pair of neighbouring chapters, and the first chapter with the last."""
+    """Every pair of neighbouring chapters, the first chapter with the last, and each side
+    track with the chapter it starts from."""
     chapters = [chapter.path for chapter in discover_chapters(root)]
-    return [*pairwise(chapters), (chapters[0], chapters[-1])]
+    tracks = [(root / "chapters" / track.base, track.path) for track in discover_tracks(root)]
+    return [*pairwise(chapters), (chapters[0], chapters[-1]), *tracks]
 
 
 def on_files(files: Files, config, **kwargs) -> Files:
@@ -101,6 +124,6 @@ def on_page_markdown(markdown: str, page, **kwargs) -> str:
     match = CHAPTER_PAGE.search(page.file.src_uri)
     if match is None:
         return markdown
-    number = int(match[1])
-    markdown = MOMENT.sub(lambda moment: moment_evidence(number, moment["name"]), markdown)
-    return markdown.replace(PLACEHOLDER, refactoring_moments(number))
+    name = match["name"]
+    markdown = MOMENT.sub(lambda moment: moment_evidence(name, moment["name"]), markdown)
+    return markdown.replace(PLACEHOLDER, refactoring_moments(name))

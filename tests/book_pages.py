@@ -1,7 +1,8 @@
 """What the site-level tests read from the book: its pages' shape, prose and listings.
 
 Every chapter page has the shape issue 17 gives it: an opening figure, focused listings,
-*What you learned* and a *Reference* section at the end, in the order of ``SECTIONS``.
+*What you learned* and a *Reference* section at the end, in the order of ``SECTIONS``. A side
+track's page (``ch12-graph``) is a chapter page too, whose step starts from its own chapter.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_snapshots
 
-CHAPTER_PAGES = tuple(chapter.name for chapter in discover_chapters(REPOSITORY_ROOT))
+SNAPSHOTS = {snapshot.name: snapshot for snapshot in discover_snapshots(REPOSITORY_ROOT)}
+CHAPTER_PAGES = tuple(SNAPSHOTS)
+"""The pages of the chapters, then of the side tracks."""
 WORD_BUDGET = 6000
 LISTING_BUDGET = 60
 

@@ -7,8 +7,14 @@ import yaml
 from book_pages import SECTIONS
 from mkdocs.exceptions import PluginError
 
-from shared.book_hooks import PLACEHOLDER, moment_evidence, refactoring_moments, report_pairs
-from shared.chapters import REPOSITORY_ROOT
+from shared.book_hooks import (
+    PLACEHOLDER,
+    moment_evidence,
+    on_page_markdown,
+    refactoring_moments,
+    report_pairs,
+)
+from shared.chapters import REPOSITORY_ROOT, discover_tracks
 
 DOCS = REPOSITORY_ROOT / "docs"
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+) *(?P<lang>[\w+-]*)[^\n]*$")
@@ -62,8 +68,8 @@ def test_included_files_exist(page):
                 assert (REPOSITORY_ROOT / path).is_file(), f"{page.name} includes missing {path}"
 
 
-def test_every_chapter_has_a_page_in_the_books_shape(chapter):
-    page = DOCS / "chapters" / f"{chapter.name}.md"
+def test_every_chapter_and_side_track_has_a_page_in_the_books_shape(snapshot):
+    page = DOCS / "chapters" / f"{snapshot.name}.md"
     headings = re.findall(r"^## (.+?)\s*$", page.read_text(), flags=re.MULTILINE)
     assert [heading for heading in headings if heading in SECTIONS] == SECTIONS
 
@@ -73,6 +79,22 @@ def test_every_chapter_page_is_in_the_navigation(chapters):
     in_nav = re.findall(r"chapters/(ch\d\d)\.md", str(config["nav"]))
 
     assert in_nav == [chapter.name for chapter in chapters]
+
+
+def test_a_side_track_is_in_the_navigation_after_the_chapters_without_a_number(chapters):
+    config = yaml.load((REPOSITORY_ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    [section] = [entry["Chapters"] for entry in config["nav"] if "Chapters" in entry]
+    pages = [(title, page) for entry in section for title, page in entry.items()]
+    tracks = [(title, page) for title, page in pages if re.search(r"ch\d\d-[a-z]+\.md$", page)]
+
+    assert [page for _, page in pages[: len(chapters)]] == [
+        f"chapters/{chapter.name}.md" for chapter in chapters
+    ]
+    assert [page for _, page in tracks] == [
+        f"chapters/{track.name}.md" for track in discover_tracks()
+    ]
+    assert all(title.startswith("Side track: ") for title, _ in tracks)
+    assert not any(re.match(r"\d", title) for title, _ in tracks)
 
 
 def test_snippets_refuse_missing_files():
@@ -87,8 +109,8 @@ def test_snippets_refuse_missing_files():
     assert extensions["pymdownx.snippets"]["check_paths"] == "true"
 
 
-def test_every_chapter_page_has_generated_refactoring_moments(chapter):
-    page = (DOCS / "chapters" / f"{chapter.name}.md").read_text()
+def test_every_chapter_page_has_generated_refactoring_moments(snapshot):
+    page = (DOCS / "chapters" / f"{snapshot.name}.md").read_text()
 
     assert PLACEHOLDER in page
 
@@ -113,8 +135,30 @@ def test_a_full_report_is_built_for_each_neighbouring_pair_and_for_the_whole_way
     pairs = [(old.name, new.name) for old, new in report_pairs()]
 
     assert pairs[:2] == [("ch01", "ch02"), ("ch02", "ch03")]
-    assert pairs[-2:] == [("ch11", "ch12"), ("ch01", "ch12")]
-    assert len(pairs) == 12
+    assert pairs[10:12] == [("ch11", "ch12"), ("ch01", "ch12")]
+    assert pairs[12:] == [(track.base, track.name) for track in discover_tracks()]
+
+
+def test_a_side_tracks_moments_are_the_stage_diff_from_the_chapter_it_starts_from():
+    moments = refactoring_moments("ch12-graph")
+
+    assert "nox -s diff -- ch12 ch12-graph" in moments
+    assert "[the full stage diff](../diffs/ch12-ch12-graph.html)" in moments
+
+
+def test_a_side_tracks_page_is_read_as_a_chapter_page_by_the_hook():
+    class Page:
+        class file:
+            src_uri = "chapters/ch12-graph.md"
+
+    markdown = on_page_markdown(f"# Title\n\n{PLACEHOLDER}\n", Page)
+
+    assert "nox -s diff -- ch12 ch12-graph" in markdown
+
+
+def test_a_moment_a_side_track_does_not_report_names_its_own_stage_diff():
+    with pytest.raises(PluginError, match="nox -s diff -- ch12 ch12-graph"):
+        moment_evidence("ch12-graph", "a_function_no_chapter_has")
 
 
 def test_a_moment_the_page_tells_shows_the_stage_diffs_own_line_for_it():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_snapshots
 from shared.handson.extract import extract_blocks
 
 PAGES = REPOSITORY_ROOT / "docs" / "chapters"
@@ -92,7 +92,7 @@ def postgresql_runs(page: str) -> list[list[str]]:
 
 
 PAGES_WITH_BOTH_RUNS = [
-    chapter.name + ".md" for chapter in discover_chapters() if postgresql_runs(chapter.name + ".md")
+    stage.name + ".md" for stage in discover_snapshots() if postgresql_runs(stage.name + ".md")
 ]
 
 

@@ -1,4 +1,5 @@
-"""Every chapter's code is a download of exactly its tracked files, linked from its page."""
+"""Every chapter's code, and every side track's, is a download of exactly its tracked files,
+linked from its page."""
 
 import io
 import subprocess
@@ -10,7 +11,8 @@ from shared.book_downloads import archive_name, chapter_archive, tracked_files
 from shared.chapters import REPOSITORY_ROOT
 
 
-def test_each_chapter_page_links_an_archive_of_exactly_its_tracked_files(book_site, chapter):
+def test_each_chapter_page_links_an_archive_of_exactly_its_tracked_files(book_site, snapshot):
+    chapter = snapshot
     archive = book_site / "downloads" / archive_name(chapter.name)
     page = (book_site / "chapters" / chapter.name / "index.html").read_text()
     tracked = tracked_files(f"chapters/{chapter.name}")
@@ -42,3 +44,10 @@ def test_the_archive_holds_the_tracked_files_only(tmp_path):
 
 def test_building_twice_gives_the_same_bytes():
     assert chapter_archive("ch01")[0] == chapter_archive("ch01")[0]
+
+
+def test_a_side_tracks_page_says_its_code_is_the_tracks(book_site):
+    page = (book_site / "chapters" / "ch12-graph" / "index.html").read_text()
+
+    assert "This side track’s code" in page or "This side track's code" in page
+    assert f'href="../../downloads/{archive_name("ch12-graph")}"' in page

@@ -40,6 +40,12 @@ def test_every_chapter_page_that_starts_a_server_holds_its_port():
     assert 8000 in held["ch01.md"] and 8412 in held["ch12.md"]
 
 
+def test_a_side_tracks_page_runs_with_the_chapters():
+    pages = [page.name for page in default_pages()]
+
+    assert pages.index("ch12-graph.md") > pages.index("ch12.md")
+
+
 def test_a_port_is_held_by_one_page_at_a_time():
     locks = PortLocks()
 

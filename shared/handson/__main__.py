@@ -1,7 +1,8 @@
 """``python -m shared.handson [PAGE ...]``: run the Hands-on steps of book pages.
 
-Without arguments: every chapter page whose chapter folder exists, and every other page that
-names its chapter with ``<!-- handson-page: chapter=chNN -->``. Prints one line of figures per
+Without arguments: every chapter page whose chapter folder exists (a side track's page,
+``chapters/ch12-graph.md``, too), and every other page that names its chapter with
+``<!-- handson-page: chapter=chNN -->``. Prints one line of figures per
 page (the closing note's numbers), the steps not executed with their reasons, and a diff for
 each step whose output differs from the page; exits 1 if any step failed. With ``--accept``, a
 failed command whose whole output the page shows (no ``…``, no ``mask``, not a server's startup)
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
 
-from shared.chapters import REPOSITORY_ROOT
+from shared.chapters import REPOSITORY_ROOT, discover_snapshots
 from shared.handson.extract import (
     Block,
     count_included_listings,
@@ -55,7 +56,8 @@ def chapter_of(page: Path) -> tuple[Path | None, bool]:
 
 
 def default_pages() -> list[Path]:
-    pages = sorted((DOCS / "chapters").glob("ch[0-9][0-9].md"))
+    pages = [DOCS / "chapters" / f"{snapshot.name}.md" for snapshot in discover_snapshots()]
+    pages = [page for page in pages if page.is_file()]
     pages += [page for page in sorted(DOCS.glob("*.md")) if chapter_of(page)[0] is not None]
     return [page for page in pages if (chapter_of(page)[0] / "pyproject.toml").is_file()]
 
