@@ -7,6 +7,7 @@ a reader meets, each with its cause and fix, and each reproduced: by a console b
 """
 
 import ast
+import json
 import re
 
 import pytest
@@ -145,3 +146,17 @@ def test_the_learning_journey_promises_no_user_count_and_nothing_the_book_lacks(
     assert "10,000 users" not in text or "(appendix-a-load.md)" in text, (
         "a user count is promised only with the load test that measures it"
     )
+
+
+def test_the_graph_pages_conclusion_agrees_with_the_committed_measurement():
+    """The side track says which database answered faster; the benchmark's results must agree."""
+    results = json.loads((REPOSITORY_ROOT / "benchmarks/graph/results.json").read_text())
+    page = (DOCS / "chapters" / "ch12-graph.md").read_text()
+    ratios = [question["sql_over_cypher"] for question in results["questions"]]
+
+    assert '--8<-- "benchmarks/graph/results.md"' in page
+    if all(ratio < 1 for ratio in ratios):
+        assert "recursive SQL on PostgreSQL answered every question faster" in page
+        assert "There is no crossover in this range" in page
+    else:
+        assert "answered every question faster" not in page, "the page's conclusion is stale"
