@@ -7,11 +7,11 @@ why now. Each moment carries a marker with the symbol's name as the stage diff r
 
 At build time the marker becomes the stage diff's own line for that symbol, of the application
 or of its tests (``->`` may be typed for ``→``), and the build stops if the stage diff reports no
-such symbol: a moment the code no
-longer shows cannot stay in the book. The placeholder ``<!-- refactoring-moments -->`` becomes
-the step's every change in brief; the diff of every line is the tool's HTML report, which the
-build writes as a page of its own (``diffs/chNN-chMM.html``, one per pair of neighbouring
-chapters, and the whole way from the first chapter to the last) and the section links.
+such symbol: a moment the code no longer shows cannot stay in the book. The placeholder
+``<!-- refactoring-moments -->`` becomes the step's every change in brief; the diff of every
+line is the tool's HTML report, which the build writes as a page of its own
+(``diffs/chNN-chMM.html``, one per pair of neighbouring chapters, and the whole way from the
+first chapter to the last) and the section links.
 
 A side track's page (``chapters/ch12-graph.md``) is a chapter page whose step starts from the
 track's own chapter: its moments come from the stage diff ``ch12 → ch12-graph``, reported in
@@ -54,18 +54,17 @@ def stage_diff(old: Path, new: Path) -> StageDiff:
     return compare(old, new)
 
 
-def snapshot(chapter: int | str, root: Path = REPOSITORY_ROOT) -> Chapter:
-    """The chapter numbered ``chapter``, or the chapter or side track of that name."""
-    name = f"ch{chapter:02d}" if isinstance(chapter, int) else chapter
-    found = [each for each in discover_snapshots(root) if each.name == name]
-    if not found:
-        raise PluginError(f"no chapter or side track {name!r} under {root / 'chapters'}")
-    return found[0]
+def snapshot(name: str, root: Path = REPOSITORY_ROOT) -> Chapter:
+    """The chapter or side track called ``name`` (``ch05``, ``ch12-graph``)."""
+    for found in discover_snapshots(root):
+        if found.name == name:
+            return found
+    raise PluginError(f"no chapter or side track {name!r} under {root / 'chapters'}")
 
 
-def refactoring_moments(chapter: int | str, root: Path = REPOSITORY_ROOT) -> str:
-    """The Markdown for the Refactoring Moments section of ``chapter`` (number or name)."""
-    if snapshot(chapter, root).number == 1:
+def refactoring_moments(chapter: str, root: Path = REPOSITORY_ROOT) -> str:
+    """The Markdown for the Refactoring Moments section of ``chapter``'s page."""
+    if snapshot(chapter, root).name == "ch01":
         return (
             "This is the first stage: there is nothing before it to compare with. From chapter 2 "
             "on, this section is generated from the code by the stage diff, when the book is built."
@@ -80,14 +79,14 @@ def refactoring_moments(chapter: int | str, root: Path = REPOSITORY_ROOT) -> str
     return f"### Every change of the step\n\n{intro}\n\n{report}"
 
 
-def stages(chapter: int | str, root: Path = REPOSITORY_ROOT) -> tuple[Path, Path]:
+def stages(chapter: str, root: Path = REPOSITORY_ROOT) -> tuple[Path, Path]:
     """The stage ``chapter`` starts from and the stage itself: the chapter before a chapter,
     a side track's own chapter before the track."""
     new = snapshot(chapter, root)
     return root / "chapters" / new.base, new.path
 
 
-def moment_evidence(chapter: int | str, name: str, root: Path = REPOSITORY_ROOT) -> str:
+def moment_evidence(chapter: str, name: str, root: Path = REPOSITORY_ROOT) -> str:
     """The stage diff's line(s) for the symbol ``name`` of ``chapter``'s step."""
     old, new = stages(chapter, root)
     wanted = name.replace("->", "→").strip()

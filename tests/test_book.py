@@ -116,7 +116,7 @@ def test_every_chapter_page_has_generated_refactoring_moments(snapshot):
 
 
 def test_refactoring_moments_are_the_stage_diff_of_the_chapter_before():
-    moments = refactoring_moments(5)
+    moments = refactoring_moments("ch05")
 
     assert "nox -s diff -- ch04 ch05" in moments
     assert "UserRepository" in moments
@@ -124,7 +124,7 @@ def test_refactoring_moments_are_the_stage_diff_of_the_chapter_before():
 
 
 def test_refactoring_moments_link_the_full_diff_instead_of_inlining_it():
-    moments = refactoring_moments(7)
+    moments = refactoring_moments("ch07")
 
     assert "[the full stage diff](../diffs/ch06-ch07.html)" in moments
     assert "Full diff" not in moments
@@ -162,22 +162,22 @@ def test_a_moment_a_side_track_does_not_report_names_its_own_stage_diff():
 
 
 def test_a_moment_the_page_tells_shows_the_stage_diffs_own_line_for_it():
-    evidence = moment_evidence(5, "commit_or_409 -> UserRepository._commit")
+    evidence = moment_evidence("ch05", "commit_or_409 -> UserRepository._commit")
 
     assert "renamed and changed (function → method)" in evidence
     assert "`neodyme/routes/users.py` → `neodyme/repositories/user.py`" in evidence
 
 
 def test_a_moment_can_be_a_change_in_the_tests():
-    evidence = moment_evidence(9, "todo_payload")
+    evidence = moment_evidence("ch09", "todo_payload")
 
     assert "`tests/test_todos.py (add_todo)` → `tests/factories.py`" in evidence
 
 
 def test_a_moment_the_stage_diff_does_not_report_stops_the_build():
     with pytest.raises(PluginError, match="nox -s diff -- ch04 ch05"):
-        moment_evidence(5, "a_function_no_chapter_has")
+        moment_evidence("ch05", "a_function_no_chapter_has")
 
 
 def test_the_first_chapter_has_nothing_to_compare_with():
-    assert "first stage" in refactoring_moments(1)
+    assert "first stage" in refactoring_moments("ch01")

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.bolt import bolt_server
 from shared.verify.battery.database import postgres_database, sqlite_url
-from shared.verify.battery.graph import graph_settings_for
 from shared.verify.battery.server import Server
 from shared.verify.plan import ChapterPlan
 from shared.verify.results import ChapterResult, SectionResult
@@ -31,6 +31,7 @@ REDIS_URL = os.environ.get("NEODYME_TEST_REDIS_URL")
 SECRET_KEY = "verify-battery-secret-key-" + "x" * 40
 ALLOWED_ORIGIN = "https://app.example.com"
 PASSWORD = "correct horse battery staple"
+GRAPH_PASSWORD = "verify-graph-password"
 SECTION_OF_MODULE = {
     "test_fuzz.py": "fuzz",
     "test_attacks.py": "attacks",
@@ -176,12 +177,13 @@ def start_server(database_url: str, log_dir: Path, **overrides: str) -> Server:
 
 @pytest.fixture(scope="session")
 def graph_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The graph track's Bolt server while the run lasts (its settings); nothing elsewhere."""
+    """The graph track is served with its Bolt server, so the battery attacks the projection
+    and its outbox worker too, not only the recursive SQL; nothing elsewhere."""
     if PLAN.track != "graph":
         yield {}
         return
-    with graph_settings_for(CHAPTER_DIR, tmp_path_factory.mktemp("graph")) as settings:
-        yield settings
+    with bolt_server(CHAPTER_DIR, tmp_path_factory.mktemp("graph"), GRAPH_PASSWORD) as graph:
+        yield graph.settings
 
 
 @pytest.fixture(scope="session")

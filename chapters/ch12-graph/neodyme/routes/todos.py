@@ -23,7 +23,6 @@ from neodyme.web.problems import problem_responses
 
 router = APIRouter(prefix="/todos", tags=["todos"])
 
-
 TodoId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 Cursor = Annotated[
     str | None,
