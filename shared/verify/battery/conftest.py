@@ -19,7 +19,7 @@ import pytest
 
 from shared.bolt import bolt_server
 from shared.verify.battery.database import postgres_database, sqlite_url
-from shared.verify.battery.server import Server
+from shared.verify.battery.server import Server, client_limits
 from shared.verify.plan import ChapterPlan
 from shared.verify.results import ChapterResult, SectionResult
 
@@ -199,7 +199,9 @@ def server(
 @pytest.fixture(scope="session")
 def api(server: Server) -> Iterator[httpx.Client]:
     """A client for the resources (``/users``, ``/todos``, ...) under the chapter's prefix."""
-    with httpx.Client(base_url=server.url + PLAN.api_prefix, timeout=30) as client:
+    with httpx.Client(
+        base_url=server.url + PLAN.api_prefix, timeout=30, limits=client_limits()
+    ) as client:
         yield client
 
 

@@ -14,6 +14,16 @@ import httpx
 
 from shared.verify.plan import ChapterPlan
 
+CLIENT_KEEPALIVE_SECONDS = 1.0
+"""How long a test client reuses an idle connection: uvicorn closes idle ones after 5 s (before
+ch10's setting), and a request sent on a connection the server is closing at that instant fails
+on the client's side alone (``httpx.ReadError``), whatever the app does."""
+
+
+def client_limits(max_connections: int | None = 100) -> httpx.Limits:
+    """``httpx.Limits`` for a client of the served app, idle connections dropped early."""
+    return httpx.Limits(max_connections=max_connections, keepalive_expiry=CLIENT_KEEPALIVE_SECONDS)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -36,7 +36,7 @@ from shared.verify.battery.conftest import (
 )
 from shared.verify.battery.database import sqlite_url
 from shared.verify.battery.proxy import TcpProxy
-from shared.verify.battery.server import Server
+from shared.verify.battery.server import Server, client_limits
 
 PROBLEM = "application/problem+json"
 PROXY_READ_TIMEOUT = 30.0
@@ -229,7 +229,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
             )
             try:
                 with httpx.Client(
-                    base_url=server.url + PLAN.api_prefix, timeout=PROXY_READ_TIMEOUT
+                    base_url=server.url + PLAN.api_prefix,
+                    timeout=PROXY_READ_TIMEOUT,
+                    limits=client_limits(),
                 ) as api:
                     user, headers = Accounts(api).user_with_token()
                     yield Target(api, user, headers, proxy, role=name, database=name)
@@ -304,9 +306,10 @@ def test_a_database_host_that_never_answers_is_a_503_before_a_proxy_gives_up(
 
 
 async def at_once(server: Server, requests: list[dict[str, Any]]) -> list[httpx.Response]:
-    limits = httpx.Limits(max_connections=len(requests))
     async with httpx.AsyncClient(
-        base_url=server.url + PLAN.api_prefix, timeout=60, limits=limits
+        base_url=server.url + PLAN.api_prefix,
+        timeout=60,
+        limits=client_limits(max_connections=len(requests)),
     ) as client:
         return list(await asyncio.gather(*(client.request(**r) for r in requests)))
 
@@ -385,9 +388,11 @@ def test_a_user_deleted_while_changing_itself_gets_no_500(
 
 async def many_writers(server: Server, headers: dict[str, str]) -> list[httpx.Response]:
     """``SQLITE_WRITERS`` clients at once, each adding a todo, changing it and renaming its user."""
-    limits = httpx.Limits(max_connections=SQLITE_WRITERS)
     async with httpx.AsyncClient(
-        base_url=server.url + PLAN.api_prefix, headers=headers, timeout=60, limits=limits
+        base_url=server.url + PLAN.api_prefix,
+        headers=headers,
+        timeout=60,
+        limits=client_limits(max_connections=SQLITE_WRITERS),
     ) as client:
 
         async def write(n: int) -> list[httpx.Response]:
@@ -410,7 +415,9 @@ def test_many_concurrent_writers_on_sqlite_get_no_500(tmp_path: Path) -> None:
     write may then wait for the other process's lock, and past the busy timeout it is a 503."""
     server = start_server(sqlite_url(tmp_path), tmp_path, NEODYME_WORKERS="2")
     try:
-        with httpx.Client(base_url=server.url + PLAN.api_prefix, timeout=60) as api:
+        with httpx.Client(
+            base_url=server.url + PLAN.api_prefix, timeout=60, limits=client_limits()
+        ) as api:
             _, headers = Accounts(api).user_with_token()
         responses = asyncio.run(many_writers(server, headers))
     finally:

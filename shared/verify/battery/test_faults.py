@@ -34,7 +34,7 @@ from shared.verify.battery.conftest import (
 )
 from shared.verify.battery.database import scalar
 from shared.verify.battery.proxy import TcpProxy
-from shared.verify.battery.server import Server
+from shared.verify.battery.server import Server, client_limits
 from shared.verify.plan import documented_settings
 
 REQUEST_BOUND = 10.0
@@ -53,9 +53,6 @@ CACHE_TTL_SECONDS = 2
 """Shorter than the outage: an entry cached before the cut has expired when Redis returns."""
 LOGIN_FAILURES_ALLOWED = 3
 PROBLEM = "application/problem+json"
-KEEP_ALIVE = httpx.Limits(keepalive_expiry=1.0)
-"""Reuse an idle connection for 1 s at most: uvicorn closes idle ones after 5 s, and a request
-sent on a connection the server is closing at that instant fails on the client's side alone."""
 HAS_REDIS = "NEODYME_REDIS_URL" in documented_settings(
     (CHAPTER_DIR / ".env.example").read_text() if (CHAPTER_DIR / ".env.example").is_file() else ""
 )
@@ -181,7 +178,7 @@ def served(database_url: str, log_dir: Path, **overrides: str) -> Iterator[Serve
 
 
 def sync_api(server: Server) -> httpx.Client:
-    return httpx.Client(base_url=server.url + PLAN.api_prefix, timeout=30)
+    return httpx.Client(base_url=server.url + PLAN.api_prefix, timeout=30, limits=client_limits())
 
 
 def todo_steps() -> list[Step]:
@@ -224,7 +221,7 @@ async def database_outages(
     cuts: list[Cut] = []
     async with (
         httpx.AsyncClient(
-            base_url=server.url, headers=headers, timeout=REQUEST_BOUND * 2, limits=KEEP_ALIVE
+            base_url=server.url, headers=headers, timeout=REQUEST_BOUND * 2, limits=client_limits()
         ) as client,
         traffic(client, todo_steps()) as outcomes,
     ):
@@ -315,7 +312,7 @@ async def logins_across_sigterm(server: Server, user: dict) -> tuple[list[Outcom
     """Start ``IN_FLIGHT`` logins; SIGTERM as soon as the first one is answered."""
     form = {"username": user["email"], "password": user["password"]}
     async with httpx.AsyncClient(
-        base_url=server.url + PLAN.api_prefix, timeout=SHUTDOWN_BOUND
+        base_url=server.url + PLAN.api_prefix, timeout=SHUTDOWN_BOUND, limits=client_limits()
     ) as client:
         logins = [
             asyncio.create_task(
@@ -390,7 +387,7 @@ async def redis_outage(
     async with (
         Redis.from_url(redis_url) as redis,
         httpx.AsyncClient(
-            base_url=server.url, headers=headers, timeout=REQUEST_BOUND * 2, limits=KEEP_ALIVE
+            base_url=server.url, headers=headers, timeout=REQUEST_BOUND * 2, limits=client_limits()
         ) as client,
         traffic(client, steps, workers=3) as outcomes,
     ):
@@ -468,7 +465,9 @@ def test_a_redis_outage_falls_back_to_the_database_and_in_process_limits(
 
 
 async def all_at_once(server: Server, requests: list[dict[str, Any]]) -> list[Outcome]:
-    async with httpx.AsyncClient(base_url=server.url + PLAN.api_prefix, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=server.url + PLAN.api_prefix, timeout=60, limits=client_limits()
+    ) as client:
         return list(await asyncio.gather(*(call(client, "race", **r) for r in requests)))
 
 

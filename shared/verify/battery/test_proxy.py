@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from shared.verify.battery.conftest import CHAPTER_DIR, PASSWORD, PLAN, Accounts, start_server
-from shared.verify.battery.server import free_port
+from shared.verify.battery.server import client_limits, free_port
 from shared.verify.plan import ChapterPlan
 
 pytestmark = pytest.mark.defends("forwarded headers through the proxy")
@@ -42,7 +42,8 @@ def loopback_address() -> str:
 
 def client_at(address: str) -> httpx.Client:
     """A client whose connections come from ``address``."""
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30)
+    transport = httpx.HTTPTransport(local_address=address, limits=client_limits())
+    return httpx.Client(transport=transport, timeout=30)
 
 
 def fail_until_refused(
@@ -77,7 +78,7 @@ def test_a_forwarded_header_from_an_untrusted_address_is_ignored(
 ):
     server = start_server(database_url, tmp_path, NEODYME_FORWARDED_ALLOW_IPS=UNTRUSTED_PROXY)
     try:
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, limits=client_limits()) as client:
             login_url = f"{server.url}{plan.api_prefix}/auth/token"
             statuses = fail_until_refused(client, login_url, varying)
     finally:
