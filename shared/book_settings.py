@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.chapters import REPOSITORY_ROOT, Chapter, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, Chapter, discover_chapters, discover_tracks
 
 PLACEHOLDER = "<!-- settings-reference -->"
 PAGE = "appendix-b.md"
@@ -182,7 +182,29 @@ def settings_reference(root: Path = REPOSITORY_ROOT) -> str:
         f"the checks in `chapters/{newest.name}/neodyme/core/config.py` (the *production* "
         "column: a configuration that breaks one of these rules refuses to start)."
     )
-    return f"{intro}\n\n{settings_table(variables, first_chapters(chapters), rules)}"
+    sections = [intro, settings_table(variables, first_chapters(chapters), rules)]
+    known = {variable.name for variable in variables}
+    for track in discover_tracks(root):
+        sections += track_settings(track, known)
+    return "\n\n".join(sections)
+
+
+def track_settings(track: Chapter, known: set[str]) -> list[str]:
+    """The paragraph and table of the settings a side track adds to its chapter's, if any."""
+    variables = [
+        variable
+        for variable in parse_env_example((track.path / ".env.example").read_text())
+        if variable.name not in known
+    ]
+    if not variables:
+        return []
+    rules = production_rules((track.path / "neodyme" / "core" / "config.py").read_text())
+    intro = (
+        f"The side track `{track.name}` adds {len(variables)} settings to chapter "
+        f"{track.number}'s, from `chapters/{track.name}/.env.example`:"
+    )
+    since = {variable.name: track.name for variable in variables}
+    return [intro, settings_table(variables, since, rules)]
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:

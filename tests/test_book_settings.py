@@ -17,7 +17,7 @@ from shared.book_settings import (
     settings_reference,
     settings_table,
 )
-from shared.chapters import REPOSITORY_ROOT, discover_chapters
+from shared.chapters import REPOSITORY_ROOT, discover_chapters, discover_snapshots
 
 APPENDIX = REPOSITORY_ROOT / "docs" / PAGE
 CITED_TEST = re.compile(r"`(?P<path>[\w./-]+/test_\w+\.py)::(?P<name>test_\w+)`")
@@ -141,15 +141,40 @@ def test_the_table_has_one_row_per_variable_with_its_rule_and_escaped_cells():
     ]
 
 
-def test_the_reference_lists_every_variable_of_the_newest_chapter():
-    example = (discover_chapters()[-1].path / ".env.example").read_text()
-    names = re.findall(r"^(NEODYME_\w+)=", example, flags=re.MULTILINE)
+def env_example_names(path) -> list[str]:
+    return re.findall(r"^(NEODYME_\w+)=", (path / ".env.example").read_text(), flags=re.MULTILINE)
+
+
+def test_the_reference_lists_every_variable_of_the_newest_chapter_first():
+    names = env_example_names(discover_chapters()[-1].path)
 
     reference = settings_reference()
 
     rows = [line for line in reference.splitlines() if line.startswith("| `NEODYME_")]
-    assert [row.split("`")[1] for row in rows] == names
+    assert [row.split("`")[1] for row in rows][: len(names)] == names
     assert f"({len(names)} variables)" in reference
+
+
+def test_every_variable_a_chapter_or_side_track_lists_has_one_row():
+    names = {
+        name
+        for snapshot in discover_snapshots()
+        if (snapshot.path / ".env.example").is_file()
+        for name in env_example_names(snapshot.path)
+    }
+
+    rows = [line for line in settings_reference().splitlines() if line.startswith("| `NEODYME_")]
+
+    listed = [row.split("`")[1] for row in rows]
+    assert sorted(listed) == sorted(names)
+
+
+def test_a_side_tracks_own_settings_are_dated_by_the_track():
+    reference = settings_reference().splitlines()
+    rows = [line for line in reference if line.startswith("| `NEODYME_GRAPH_URL` |")]
+
+    assert len(rows) == 1
+    assert "| ch12-graph |" in rows[0]
 
 
 def test_the_placeholder_becomes_the_table_on_the_appendix_only():
