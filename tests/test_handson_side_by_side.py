@@ -3,7 +3,9 @@
 import threading
 from pathlib import Path
 
-from shared.handson.__main__ import default_pages, run_side_by_side
+import pytest
+
+from shared.handson.__main__ import default_pages, find_page, main, run_side_by_side
 from shared.handson.extract import extract_blocks
 from shared.handson.runner import PortLocks, Report, listening_ports
 
@@ -86,3 +88,20 @@ def test_pages_run_side_by_side_and_each_report_comes_back(tmp_path):
     finished = dict(run_side_by_side(pages, 2, run_one))
 
     assert sorted(report.page for report in finished.values()) == ["a.md", "b.md", "c.md"]
+
+
+def test_a_page_is_named_by_its_path_or_its_name():
+    by_name = [find_page(name) for name in ("ch06", "ch12-graph", "appendix-c")]
+
+    assert [page.name for page in by_name] == ["ch06.md", "ch12-graph.md", "appendix-c.md"]
+    assert find_page("docs/chapters/ch06.md") == by_name[0]
+
+
+def test_an_unknown_page_is_one_line_naming_the_pages_there_are(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["ch99"])
+
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert exit.value.code == 2
+    assert "no page 'ch99'" in error
+    assert "ch06" in error

@@ -62,6 +62,16 @@ def default_pages() -> list[Path]:
     return [page for page in pages if (chapter_of(page)[0] / "pyproject.toml").is_file()]
 
 
+def find_page(name: str) -> Path:
+    """A page by path, or by name: ``ch06`` and ``ch12-graph`` (chapter pages), ``appendix-c``."""
+    candidates = [Path(name), DOCS / "chapters" / f"{name}.md", DOCS / f"{name}.md"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    known = ", ".join(page.stem for page in default_pages())
+    raise argparse.ArgumentTypeError(f"no page {name!r}; the pages with steps: {known}")
+
+
 def blocks_of(page: Path) -> list[Block]:
     return extract_blocks(page.read_text(), chapter_of(page)[1])
 
@@ -114,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGHUP, stop_on_signal)
     parser = argparse.ArgumentParser(prog="python -m shared.handson", description=__doc__)
-    parser.add_argument("pages", nargs="*", type=Path, help="pages to run (default: all)")
+    parser.add_argument(
+        "pages", nargs="*", type=find_page, help="pages to run, e.g. ch06 (default: all)"
+    )
     parser.add_argument("--keep", type=Path, help="keep each run's folder under this directory")
     parser.add_argument(
         "--jobs",
@@ -128,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         help="write what failed commands really printed into the page (then review git diff)",
     )
     args = parser.parse_args(argv)
-    pages = [page.resolve() for page in args.pages] or default_pages()
+    pages = args.pages or default_pages()
     started = time.monotonic()
     reports = []
     run_one = partial(run, keep=args.keep)

@@ -49,6 +49,21 @@ async def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(client, ada, 
         assert sorted([one.status_code, other.status_code]) == [204, 404]
 
 
+async def test_a_user_deleted_twice_at_once_is_one_204_and_one_404(client):
+    ids = [
+        (await client.post("/users", json={"email": f"u{n}@example.com", "full_name": "U"})).json()[
+            "id"
+        ]
+        for n in range(PAIRS)
+    ]
+    deletes = [client.delete(f"/users/{id}") for id in ids for _ in "ab"]
+
+    responses = await asyncio.gather(*deletes)
+
+    for one, other in zip(responses[0::2], responses[1::2], strict=True):
+        assert sorted([one.status_code, other.status_code]) == [204, 404]
+
+
 async def test_a_user_changed_and_deleted_at_once_ends_deleted_and_the_change_404s(client):
     """The delete may commit between the change's read and its write: the change is a 404."""
     ids = [

@@ -366,6 +366,24 @@ def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(
 
 
 @pytest.mark.defends("races")
+def test_a_user_deleted_twice_at_once_is_deleted_once(server: Server, accounts: Accounts) -> None:
+    """The second ``DELETE`` finds no user: a 404, or a 401 if the first won before its token
+    was checked; never a second 204 for a deletion that did not happen."""
+    users = [accounts.user_with_token() for _ in range(PAIRS // 3)]
+    requests = [
+        {"method": "DELETE", "url": f"/users/{user['id']}", "headers": headers}
+        for user, headers in users
+        for _ in "ab"
+    ]
+
+    responses = asyncio.run(at_once(server, requests))
+
+    pairs = list(zip(responses[0::2], responses[1::2], strict=True))
+    outcomes = [sorted([a.status_code, b.status_code]) for a, b in pairs]
+    assert all(outcome in ([204, 401], [204, 404]) for outcome in outcomes), describe(responses)
+
+
+@pytest.mark.defends("races")
 def test_a_user_deleted_while_changing_itself_gets_no_500(
     server: Server, accounts: Accounts
 ) -> None:
