@@ -56,11 +56,11 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_user_repository(session: SessionDep, resources: ResourcesDep) -> UserRepository:
-    return UserRepository(session, resources.cache, resources.outbox)
+    return UserRepository(session, resources.outbox)
 
 
 async def get_todo_repository(session: SessionDep, resources: ResourcesDep) -> TodoRepository:
-    return TodoRepository(session, resources.cache, resources.outbox)
+    return TodoRepository(session, resources.outbox)
 
 
 async def get_blocker_repository(session: SessionDep, resources: ResourcesDep) -> BlockerRepository:
@@ -78,7 +78,8 @@ RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refres
 
 
 async def get_todo_service(resources: ResourcesDep) -> TodoService:
-    """Pages of todos, which open a (read) session only when the cache cannot answer."""
+    """Pages of todos, which open a (read) session only when the cache cannot answer, and the
+    writes that invalidate the cached one."""
     return TodoService(resources.cache, resources.read_sessionmaker)
 
 
@@ -115,7 +116,7 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 async def get_user_service(
     users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
 ) -> UserService:
-    return UserService(users, refresh_tokens, resources.hasher)
+    return UserService(users, refresh_tokens, resources.hasher, resources.cache)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]

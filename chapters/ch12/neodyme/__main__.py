@@ -20,6 +20,7 @@ import uvicorn
 from alembic import command
 from pydantic import ValidationError
 
+from neodyme.core.cache import Cache, MemoryStore
 from neodyme.core.config import ConfigurationError, Settings, get_settings
 from neodyme.core.database import create_engine, create_sessionmaker, wait_for_database
 from neodyme.core.exceptions import DatabaseUnavailableError, EmailTakenError
@@ -42,7 +43,10 @@ async def create_superuser(data: UserCreate, settings: Settings) -> User:
         await check_database_is_at_head(engine)
         async with create_sessionmaker(engine)() as session:
             hasher = PasswordHasher(settings.bcrypt_rounds)
-            service = UserService(UserRepository(session), RefreshTokenRepository(session), hasher)
+            # A new user is in no cache: signing up has nothing to invalidate, so none is kept.
+            no_cache = Cache(MemoryStore(1), ttl_seconds=0)
+            users, refresh_tokens = UserRepository(session), RefreshTokenRepository(session)
+            service = UserService(users, refresh_tokens, hasher, no_cache)
             return await service.sign_up(data, is_superuser=True)
     finally:
         await engine.dispose()

@@ -53,12 +53,12 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_user_repository(session: SessionDep, resources: ResourcesDep) -> UserRepository:
-    return UserRepository(session, resources.cache)
+async def get_user_repository(session: SessionDep) -> UserRepository:
+    return UserRepository(session)
 
 
-async def get_todo_repository(session: SessionDep, resources: ResourcesDep) -> TodoRepository:
-    return TodoRepository(session, resources.cache)
+async def get_todo_repository(session: SessionDep) -> TodoRepository:
+    return TodoRepository(session)
 
 
 async def get_refresh_token_repository(session: SessionDep) -> RefreshTokenRepository:
@@ -71,7 +71,8 @@ RefreshTokenRepositoryDep = Annotated[RefreshTokenRepository, Depends(get_refres
 
 
 async def get_todo_service(resources: ResourcesDep) -> TodoService:
-    """Pages of todos, which open a (read) session only when the cache cannot answer."""
+    """Pages of todos, which open a (read) session only when the cache cannot answer, and the
+    writes that invalidate the cached one."""
     return TodoService(resources.cache, resources.read_sessionmaker)
 
 
@@ -100,7 +101,7 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 async def get_user_service(
     users: UserRepositoryDep, refresh_tokens: RefreshTokenRepositoryDep, resources: ResourcesDep
 ) -> UserService:
-    return UserService(users, refresh_tokens, resources.hasher)
+    return UserService(users, refresh_tokens, resources.hasher, resources.cache)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]

@@ -105,6 +105,31 @@ async def test_a_deleted_user_is_refused_at_once(client, ada, admin):
     assert (await client.get("/users/me", headers=ada.headers)).status_code == 401
 
 
+async def test_a_superusers_change_to_a_user_is_visible_to_them_at_once(client, ada, admin):
+    await client.get("/users/me", headers=ada.headers)
+
+    changed = await client.patch(
+        f"/users/{ada.user['id']}", json={"full_name": "Countess"}, headers=admin.headers
+    )
+
+    assert changed.status_code == 200
+    assert (await client.get("/users/me", headers=ada.headers)).json()["full_name"] == "Countess"
+
+
+async def test_a_refused_change_leaves_the_cached_user_in_place(client, ada, grace):
+    await client.get("/users/me", headers=grace.headers)
+
+    refused = await client.patch(
+        "/users/me", json={"email": "ada@example.com"}, headers=grace.headers
+    )
+    with counting_statements() as after:
+        me = await client.get("/users/me", headers=grace.headers)
+
+    assert refused.status_code == 409
+    assert after == []  # nothing was committed, so nothing was invalidated
+    assert me.json() == grace.user
+
+
 async def test_listing_runs_as_many_queries_for_50_todos_as_for_1(client, ada, grace):
     await add_todos(client, ada, 1)
     await add_todos(client, grace, 50)

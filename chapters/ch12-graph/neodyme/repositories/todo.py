@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from neodyme.core.cache import Cache
 from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
 from neodyme.models.graph_outbox import GraphChange
 from neodyme.models.pagination import Cursor
@@ -25,17 +24,9 @@ class TodoRepository:
     records that change in its own transaction.
     """
 
-    def __init__(
-        self, session: AsyncSession, cache: Cache | None = None, outbox: Outbox | None = None
-    ) -> None:
+    def __init__(self, session: AsyncSession, outbox: Outbox | None = None) -> None:
         self.session = session
-        self.cache = cache
         self.outbox = outbox
-
-    @staticmethod
-    def cache_key(owner_id: int) -> str:
-        """Where the owner's first page is cached (``services.todos.TodoService``)."""
-        return f"todos:{owner_id}:first-page"
 
     async def get(self, owner_id: int, todo_id: int) -> Todo | None:
         """The todo, if it exists and belongs to ``owner_id``; another user's todo is ``None``."""
@@ -74,7 +65,7 @@ class TodoRepository:
         except IntegrityError:
             await self.session.rollback()
             raise UserNotFoundError from None
-        await self._invalidate(owner_id)
+        self._wake_projection()
         return todo
 
     async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
@@ -92,7 +83,7 @@ class TodoRepository:
         except StaleDataError:
             await self.session.rollback()
             raise TodoNotFoundError from None
-        await self._invalidate(todo.user_id)
+        self._wake_projection()
         return todo
 
     async def delete(self, todo: Todo) -> None:
@@ -108,7 +99,7 @@ class TodoRepository:
         if self.outbox is not None:
             self.outbox.record(self.session, todo.user_id, GraphChange.TODO_DELETED, id=todo.id)
         await self.session.commit()
-        await self._invalidate(todo.user_id)
+        self._wake_projection()
 
     def _record_saved(self, todo: Todo) -> None:
         if self.outbox is not None:
@@ -121,10 +112,8 @@ class TodoRepository:
                 completed=todo.completed,
             )
 
-    async def _invalidate(self, owner_id: int) -> None:
-        """After a commit: drop the owner's cached first page and wake the projection."""
-        if self.cache is not None:
-            await self.cache.invalidate(self.cache_key(owner_id))
+    def _wake_projection(self) -> None:
+        """After every commit, so that no write path can forget the changes it recorded."""
         if self.outbox is not None:
             self.outbox.committed()
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select, update
 
-from neodyme.core.cache import Cache
 from neodyme.core.exceptions import EmailTakenError, UserNotFoundError
 from neodyme.models.graph_outbox import GraphChange
 from neodyme.models.user import User, UserCreate, UserPublic
@@ -29,16 +28,9 @@ class UserRepository:
     SQL, sessions or driver exceptions; swapping the storage means changing only this class.
     """
 
-    def __init__(
-        self, session: AsyncSession, cache: Cache | None = None, outbox: Outbox | None = None
-    ) -> None:
+    def __init__(self, session: AsyncSession, outbox: Outbox | None = None) -> None:
         self.session = session
-        self.cache = cache
         self.outbox = outbox  # deleting a user deletes their todos, in the graph too
-
-    @staticmethod
-    def cache_key(user_id: int) -> str:
-        return f"user:{user_id}"
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
@@ -88,7 +80,6 @@ class UserRepository:
         ``UserNotFoundError`` if another request deleted the user meanwhile."""
         user.sqlmodel_update(changes)
         await self._commit()
-        await self._invalidate(user.id)
         return user
 
     async def delete(self, user: User) -> None:
@@ -96,18 +87,8 @@ class UserRepository:
         if self.outbox is not None:
             self.outbox.record(self.session, user.id, GraphChange.USER_DELETED, user_id=user.id)
         await self.session.commit()
-        await self._invalidate(user.id)
         if self.outbox is not None:
             self.outbox.committed()
-
-    async def _invalidate(self, user_id: int) -> None:
-        """Drop the cached view of a user whose change was just committed.
-
-        A cached user outliving a change would be a security hole: a deleted account still
-        signed in, a demoted superuser still allowed everything.
-        """
-        if self.cache is not None:
-            await self.cache.invalidate(self.cache_key(user_id))
 
     async def _commit(self) -> None:
         """Commit; the unique email index, not a prior lookup, decides whether it is taken.

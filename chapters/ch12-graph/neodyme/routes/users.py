@@ -127,6 +127,8 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422, 503),
 )
-async def delete_user(user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep) -> None:
+async def delete_user(
+    user_id: UserId, actor: CurrentUserDep, users: UserRepositoryDep, service: UserServiceDep
+) -> None:
     """Delete a user for good, with their todos and tokens."""
-    await users.delete(await get_user_for(actor, users, user_id))
+    await service.delete(await get_user_for(actor, users, user_id))

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from neodyme.core.cache import Cache
 from neodyme.core.exceptions import TodoNotFoundError, UserNotFoundError
 from neodyme.models.pagination import Cursor
 from neodyme.models.todo import Todo, TodoCreate, TodoPublic
@@ -19,14 +18,8 @@ from neodyme.models.todo import Todo, TodoCreate, TodoPublic
 class TodoRepository:
     """Reads and writes one user's todos. Each write is committed before the method returns."""
 
-    def __init__(self, session: AsyncSession, cache: Cache | None = None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.cache = cache
-
-    @staticmethod
-    def cache_key(owner_id: int) -> str:
-        """Where the owner's first page is cached (``services.todos.TodoService``)."""
-        return f"todos:{owner_id}:first-page"
 
     async def get(self, owner_id: int, todo_id: int) -> Todo | None:
         """The todo, if it exists and belongs to ``owner_id``; another user's todo is ``None``."""
@@ -63,7 +56,6 @@ class TodoRepository:
         except IntegrityError:
             await self.session.rollback()
             raise UserNotFoundError from None
-        await self._invalidate(owner_id)
         return todo
 
     async def update(self, todo: Todo, changes: dict[str, Any]) -> Todo:
@@ -78,7 +70,6 @@ class TodoRepository:
         except StaleDataError:
             await self.session.rollback()
             raise TodoNotFoundError from None
-        await self._invalidate(todo.user_id)
         return todo
 
     async def delete(self, todo: Todo) -> None:
@@ -91,12 +82,6 @@ class TodoRepository:
         await self.session.commit()
         if result.rowcount == 0:
             raise TodoNotFoundError
-        await self._invalidate(todo.user_id)
-
-    async def _invalidate(self, owner_id: int) -> None:
-        """Drop the owner's cached first page: it may show the todo just changed."""
-        if self.cache is not None:
-            await self.cache.invalidate(self.cache_key(owner_id))
 
 
 @functools.cache

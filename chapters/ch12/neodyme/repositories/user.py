@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select, update
 
-from neodyme.core.cache import Cache
 from neodyme.core.exceptions import EmailTakenError, UserNotFoundError
 from neodyme.models.user import User, UserCreate, UserPublic
 
@@ -27,13 +26,8 @@ class UserRepository:
     SQL, sessions or driver exceptions; swapping the storage means changing only this class.
     """
 
-    def __init__(self, session: AsyncSession, cache: Cache | None = None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.cache = cache
-
-    @staticmethod
-    def cache_key(user_id: int) -> str:
-        return f"user:{user_id}"
 
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
@@ -83,22 +77,11 @@ class UserRepository:
         ``UserNotFoundError`` if another request deleted the user meanwhile."""
         user.sqlmodel_update(changes)
         await self._commit()
-        await self._invalidate(user.id)
         return user
 
     async def delete(self, user: User) -> None:
         await self.session.delete(user)
         await self.session.commit()
-        await self._invalidate(user.id)
-
-    async def _invalidate(self, user_id: int) -> None:
-        """Drop the cached view of a user whose change was just committed.
-
-        A cached user outliving a change would be a security hole: a deleted account still
-        signed in, a demoted superuser still allowed everything.
-        """
-        if self.cache is not None:
-            await self.cache.invalidate(self.cache_key(user_id))
 
     async def _commit(self) -> None:
         """Commit; the unique email index, not a prior lookup, decides whether it is taken.

@@ -34,8 +34,10 @@ OwnTodoDep = Annotated[Todo, Depends(get_own_todo)]
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 413, 422, 503),
 )
-async def create_todo(data: TodoCreate, user: CurrentUserDep, todos: TodoRepositoryDep) -> Todo:
-    return await todos.create(user.id, data)
+async def create_todo(
+    data: TodoCreate, user: CurrentUserDep, todos: TodoRepositoryDep, service: TodoServiceDep
+) -> Todo:
+    return await service.create(todos, user.id, data)
 
 
 @router.get("", response_model=list[TodoPublic], responses=problem_responses(400, 401, 422, 503))
@@ -83,9 +85,12 @@ async def read_todo(todo: OwnTodoDep) -> Todo:
     response_model=TodoPublic,
     responses=problem_responses(400, 401, 404, 413, 422, 503),
 )
-async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryDep) -> Todo:
+async def update_todo(
+    todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryDep, service: TodoServiceDep
+) -> Todo:
     """Change the fields sent; `null` keeps a value."""
-    return await todos.update(todo, data.model_dump(exclude_unset=True, exclude_none=True))
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    return await service.update(todos, todo, changes)
 
 
 @router.delete(
@@ -93,5 +98,5 @@ async def update_todo(todo: OwnTodoDep, data: TodoUpdate, todos: TodoRepositoryD
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404, 422, 503),
 )
-async def delete_todo(todo: OwnTodoDep, todos: TodoRepositoryDep) -> None:
-    await todos.delete(todo)
+async def delete_todo(todo: OwnTodoDep, todos: TodoRepositoryDep, service: TodoServiceDep) -> None:
+    await service.delete(todos, todo)

@@ -1,4 +1,5 @@
-"""Signing up, changing accounts, and reading the signed-in user through the cache."""
+"""Signing up and changing accounts, and the signed-in user read through the cache: its key,
+its read and the writes that invalidate it."""
 
 from dataclasses import dataclass
 
@@ -14,11 +15,24 @@ from neodyme.repositories.refresh_token import RefreshTokenRepository
 from neodyme.repositories.user import UserRepository
 
 
+def user_key(user_id: int) -> str:
+    """Where the user an access token names is cached."""
+    return f"user:{user_id}"
+
+
 @dataclass
 class UserService:
+    """Signing up and changing accounts; a change invalidates the cached user once committed.
+
+    A cached user outliving a change would be a security hole: a deleted account still signed
+    in, a demoted superuser still allowed everything. So every write that changes or removes a
+    user goes through here, and invalidation follows the repository's commit, never precedes it.
+    """
+
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     hasher: PasswordHasher
+    cache: Cache
 
     async def sign_up(self, data: UserCreate, is_superuser: bool = False) -> User:
         hashed_password = await self.hasher.hash(data.password)
@@ -48,7 +62,13 @@ class UserService:
                 raise WrongCurrentPasswordError
             changes["hashed_password"] = await self.hasher.hash(data.password)
             await self.refresh_tokens.revoke_all_for_user(user.id)
-        return await self.users.update(user, changes)
+        user = await self.users.update(user, changes)
+        await self.cache.invalidate(user_key(user.id))
+        return user
+
+    async def delete(self, user: User) -> None:
+        await self.users.delete(user)
+        await self.cache.invalidate(user_key(user.id))
 
 
 @dataclass
@@ -67,4 +87,4 @@ class CachedUsers:
             async with open_session(self.sessionmaker) as session:
                 return await UserRepository(session).get_public(user_id)
 
-        return await self.cache.get_or_load(UserRepository.cache_key(user_id), UserPublic, load)
+        return await self.cache.get_or_load(user_key(user_id), UserPublic, load)
