@@ -69,3 +69,20 @@ async def test_a_user_deleted_while_changing_itself_gets_a_404_not_a_500(client,
     deleted, changed = responses[0::2], responses[1::2]
     assert [response.status_code for response in deleted] == [204] * PAIRS
     assert {response.status_code for response in changed} <= {200, 401, 404}
+
+
+async def test_a_user_deleted_twice_at_once_is_one_204_and_one_404(client, admin, make_account):
+    accounts = [
+        await make_account(f"twice{n}@example.com", headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        for n in range(PAIRS)
+    ]
+    deletes = [
+        client.delete(f"/users/{account.user['id']}", headers=admin.headers)
+        for account in accounts
+        for _ in "ab"
+    ]
+
+    responses = await asyncio.gather(*deletes)
+
+    for one, other in zip(responses[0::2], responses[1::2], strict=True):
+        assert sorted([one.status_code, other.status_code]) == [204, 404]

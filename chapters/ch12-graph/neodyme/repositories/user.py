@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,7 +83,15 @@ class UserRepository:
         return user
 
     async def delete(self, user: User) -> None:
-        await self.session.delete(user)
+        """Delete ``user``; raises ``UserNotFoundError`` if another request deleted them first.
+
+        As for todos, the ``DELETE``'s row count says whether it found the row: of two requests
+        deleting one user at once, exactly one sees 1.
+        """
+        result = await self.session.execute(delete(User).where(User.id == user.id))
+        if result.rowcount == 0:
+            await self.session.rollback()
+            raise UserNotFoundError
         if self.outbox is not None:
             self.outbox.record(self.session, user.id, GraphChange.USER_DELETED, user_id=user.id)
         await self.session.commit()

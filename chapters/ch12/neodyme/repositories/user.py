@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -80,8 +80,15 @@ class UserRepository:
         return user
 
     async def delete(self, user: User) -> None:
-        await self.session.delete(user)
+        """Delete ``user``; raises ``UserNotFoundError`` if another request deleted them first.
+
+        As for todos, the ``DELETE``'s row count says whether it found the row: of two requests
+        deleting one user at once, exactly one sees 1.
+        """
+        result = await self.session.execute(delete(User).where(User.id == user.id))
         await self.session.commit()
+        if result.rowcount == 0:
+            raise UserNotFoundError
 
     async def _commit(self) -> None:
         """Commit; the unique email index, not a prior lookup, decides whether it is taken.
