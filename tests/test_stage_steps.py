@@ -116,7 +116,7 @@ STEPS: dict[str, Step] = {
             "tests/test_todo_repository.py",
             "tests/test_users.py",
         ),
-        budget=1340,
+        budget=1360,
         over_target=(
             "problems for two resources, the database's failures as 503s and the app's typed"
             " Resources arrive together"
@@ -139,7 +139,7 @@ STEPS: dict[str, Step] = {
             "neodyme/web/problems.py",
             "tests/*",
         ),
-        budget=3180,
+        budget=3210,
         over_target=(
             "passwords, tokens with rotation, login limits, ownership and the CLI are one"
             " lesson, and its tests (test_auth.py alone is 573 lines) come with it"
