@@ -3,8 +3,16 @@
 import asyncio
 
 import pytest
+from conftest import make_settings
 
 PAIRS = 25
+
+
+@pytest.fixture
+def settings(database_url):
+    """The races, not the pool: on a loaded machine, fifty requests at once may wait for one of
+    the pool's connections longer than the 5 s after which the app answers 503."""
+    return make_settings(database_url, pool_timeout_seconds=60)
 
 
 @pytest.fixture
