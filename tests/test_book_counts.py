@@ -96,6 +96,31 @@ PAGES_WITH_BOTH_RUNS = [
 ]
 
 
+COVERAGE_ROW = re.compile(r"^(?P<name>\S+\.py|TOTAL) +(?P<stmts>\d+) +\d+ +(?P<branches>\d+) ")
+
+
+def measured(output: list[str]) -> dict[str, tuple[int, int]]:
+    """A coverage table's statements and branches, by file (and ``TOTAL``)."""
+    return {
+        match["name"]: (int(match["stmts"]), int(match["branches"]))
+        for line in output
+        if (match := COVERAGE_ROW.match(line))
+    }
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_BOTH_RUNS)
+def test_the_postgresql_runs_coverage_table_measures_the_same_code(page):
+    """Both runs measure one chapter's code: the same statements and branches in each file the
+    two tables list, and in total. A table left from older code shows other figures."""
+    sqlite = measured(executed_output(page.removesuffix(".md"), "pytest"))
+    [output] = postgresql_runs(page)
+    postgresql = measured(output)
+
+    both = sqlite.keys() & postgresql.keys()
+    assert {name: postgresql[name] for name in both} == {name: sqlite[name] for name in both}
+    assert ("TOTAL" in sqlite) == ("TOTAL" in postgresql)
+
+
 @pytest.mark.parametrize("page", PAGES_WITH_BOTH_RUNS)
 def test_the_postgresql_run_a_page_shows_is_the_sqlite_run_plus_each_database_test_again(page):
     """Tests skipped on SQLite alone (they need a server) run on SQLite too once PostgreSQL is
