@@ -12,6 +12,7 @@ FIRST_CHAPTER = 3
 SECTION_FROM = {FUZZ: 3, ATTACKS: 7, FAULTS: 10}
 API_PREFIX_FROM = 8
 CORS_SETTING_FROM = 8
+BCRYPT_SETTING_FROM = 8
 MIGRATIONS_FROM = 4
 SERVE_COMMAND_FROM = 10
 
@@ -73,6 +74,11 @@ class ChapterPlan:
     def has_cors_setting(self) -> bool:
         """From ch08 ``NEODYME_CORS_ORIGINS`` allows origins; before, no origin is allowed."""
         return self.number >= CORS_SETTING_FROM
+
+    @property
+    def hashes_at_production_cost(self) -> bool:
+        """ch07 has passwords but no settings yet: every hash the battery causes costs 2^12."""
+        return self.has_auth and self.number < BCRYPT_SETTING_FROM
 
     @property
     def has_migrations(self) -> bool:
