@@ -17,6 +17,16 @@ async def todos(client, ada) -> list[int]:
     return [response.json()["id"] for response in created]
 
 
+@pytest.fixture
+async def users(client) -> list[int]:
+    """``PAIRS`` users, by id."""
+    created = [
+        await client.post("/users", json={"email": f"u{n}@example.com", "full_name": "U"})
+        for n in range(PAIRS)
+    ]
+    return [response.json()["id"] for response in created]
+
+
 async def test_a_todo_changed_and_deleted_at_once_ends_deleted_and_the_change_404s(
     client, ada, todos
 ):
@@ -49,14 +59,8 @@ async def test_a_todo_deleted_twice_at_once_is_one_204_and_one_404(client, ada, 
         assert sorted([one.status_code, other.status_code]) == [204, 404]
 
 
-async def test_a_user_deleted_twice_at_once_is_one_204_and_one_404(client):
-    ids = [
-        (await client.post("/users", json={"email": f"u{n}@example.com", "full_name": "U"})).json()[
-            "id"
-        ]
-        for n in range(PAIRS)
-    ]
-    deletes = [client.delete(f"/users/{id}") for id in ids for _ in "ab"]
+async def test_a_user_deleted_twice_at_once_is_one_204_and_one_404(client, users):
+    deletes = [client.delete(f"/users/{id}") for id in users for _ in "ab"]
 
     responses = await asyncio.gather(*deletes)
 
@@ -64,17 +68,11 @@ async def test_a_user_deleted_twice_at_once_is_one_204_and_one_404(client):
         assert sorted([one.status_code, other.status_code]) == [204, 404]
 
 
-async def test_a_user_changed_and_deleted_at_once_ends_deleted_and_the_change_404s(client):
+async def test_a_user_changed_and_deleted_at_once_ends_deleted_and_the_change_404s(client, users):
     """The delete may commit between the change's read and its write: the change is a 404."""
-    ids = [
-        (await client.post("/users", json={"email": f"u{n}@example.com", "full_name": "U"})).json()[
-            "id"
-        ]
-        for n in range(PAIRS)
-    ]
     pairs = [
         (client.delete(f"/users/{id}"), client.patch(f"/users/{id}", json={"full_name": "V"}))
-        for id in ids
+        for id in users
     ]
 
     responses = await asyncio.gather(*(request for pair in pairs for request in pair))
