@@ -27,6 +27,7 @@ from shared.chapters import (  # noqa: E402
     discover_tracks,
     latest_chapter,
 )
+from shared.recap import junit_failures, write_recap  # noqa: E402
 from shared.session_times import SessionTimes  # noqa: E402
 
 nox.options.default_venv_backend = "uv"
@@ -77,6 +78,17 @@ def session(*args, **kwargs):
     return register
 
 
+def run_pytest(session: nox.Session, *arguments: str, **options) -> None:
+    """Run pytest; if it fails, its failed tests are listed again after the closing table."""
+    report = Path(session.create_tmp()) / "junit.xml"
+    report.unlink(missing_ok=True)
+    try:
+        session.run("pytest", f"--junitxml={report}", *arguments, **options)
+    except BaseException:
+        write_recap(junit_failures(report))
+        raise
+
+
 def databases_under_test() -> list[str]:
     """The databases a chapter suite runs on here: SQLite always, PostgreSQL when configured."""
     databases = ["sqlite"]
@@ -118,7 +130,7 @@ def register_chapter_session(chapter: Chapter) -> None:
             session.log(f"{chapter.name}: testing on {', '.join(databases_under_test())}")
         else:
             session.log(f"{chapter.name}: no database in this chapter")
-        session.run("pytest", *ON_EVERY_CORE, *FAIL_HANGING_TESTS, *session.posargs)
+        run_pytest(session, *ON_EVERY_CORE, *FAIL_HANGING_TESTS, *session.posargs)
 
     test_chapter.__doc__ = f"Install {chapter.name} alone and run its tests."
     session(name=chapter.name)(test_chapter)
@@ -139,7 +151,7 @@ def tools(session: nox.Session) -> None:
         },
     )
     session.install("-e", ".[test]", XDIST)
-    session.run("pytest", *ON_EVERY_CORE, *session.posargs)
+    run_pytest(session, *ON_EVERY_CORE, *session.posargs)
 
 
 @session(venv_backend="none")
@@ -197,8 +209,8 @@ def aws(session: nox.Session) -> None:
     session.install("-r", str(AWS_DEPLOY / "requirements-test.txt"))
     session.chdir(AWS_DEPLOY)
     # jsii prints a banner on every run when Node 20 is past its end of life.
-    session.run(
-        "pytest", *session.posargs, env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    run_pytest(
+        session, *session.posargs, env={"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     )
 
 

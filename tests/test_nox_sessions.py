@@ -15,6 +15,7 @@ import nox.sessions
 import pytest
 
 from shared.chapters import REPOSITORY_ROOT, discover_snapshots
+from shared.recap import junit_failures
 from shared.session_times import SessionTimes, outcome_of
 
 NOX = Path(sys.executable).with_name("nox")
@@ -22,6 +23,7 @@ TINY_NOXFILE = """
 import sys
 sys.path.insert(0, {root!r})
 import nox
+from shared.recap import write_recap
 from shared.session_times import SessionTimes
 
 times = SessionTimes()
@@ -36,6 +38,17 @@ def passes(session):
 @times.timed
 def fails(session):
     session.error("on purpose")
+
+@nox.session(venv_backend="none")
+@times.timed
+def says_why(session):
+    write_recap(["page ch07.md:921: the counts differ"])
+    session.error("on purpose")
+
+@nox.session(venv_backend="none")
+@times.timed
+def passes_with_a_recap(session):
+    write_recap(["nothing went wrong"])
 """
 
 
@@ -87,6 +100,48 @@ def test_nox_ends_with_the_table_even_when_a_session_failed(tmp_path):
     table = result.stderr[result.stderr.index("Session times (wall clock):") :].splitlines()
     assert [line.split()[:2] for line in table[2:4]] == [["passes", "success"], ["fails", "failed"]]
     assert table[4].startswith("total")
+
+
+def test_a_failed_session_says_why_after_the_table(tmp_path):
+    """CI logs are often cut in the middle: the reason for a failure is repeated at the end."""
+    noxfile = tmp_path / "noxfile.py"
+    noxfile.write_text(TINY_NOXFILE.format(root=str(REPOSITORY_ROOT)))
+
+    result = subprocess.run(
+        [NOX, "-f", noxfile, "-s", "passes_with_a_recap", "says_why", "fails"],
+        capture_output=True,
+        text=True,
+    )
+
+    after_table = result.stderr[result.stderr.index("Session times (wall clock):") :]
+    assert after_table.splitlines()[-2:] == [
+        "Why says_why failed:",
+        "page ch07.md:921: the counts differ",
+    ]
+    assert "nothing went wrong" not in result.stderr
+    assert "Why fails failed" not in result.stderr
+
+
+def test_the_recap_of_a_failed_pytest_run_names_each_failed_test(tmp_path):
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n"
+        "def test_passes():\n    assert True\n"
+        "def test_fails():\n    assert 1 == 2\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('no database')\n"
+        "def test_errors(broken):\n    pass\n"
+    )
+    report = tmp_path / "junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=tmp_path,
+        capture_output=True,
+    )
+
+    assert junit_failures(report) == [
+        "FAILED test_sample::test_fails - assert 1 == 2",
+        'ERROR test_sample::test_errors - failed on setup with "RuntimeError: no database"',
+    ]
+    assert junit_failures(tmp_path / "never-written.xml") == []
 
 
 def nox_sessions(*arguments: str, by_hand: bool = False) -> list[str]:
@@ -190,3 +245,10 @@ def test_no_session_installs_system_packages():
 
     assert not re.search(r"""["'](apt-get|apt|dnf|yum|brew)["']""", noxfile)
     assert "apt-get install" in (REPOSITORY_ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("module", ["shared.handson.__main__", "shared.recap"])
+def test_the_tools_a_session_runs_do_not_need_nox(module):
+    """The Hands-on runner runs in an environment of its own, where nox is not installed."""
+    check = f"import sys, {module}; sys.exit('nox' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", check], cwd=REPOSITORY_ROOT).returncode == 0

@@ -42,8 +42,12 @@ from shared.handson.runner import (
     listening_ports,
     run_page,
 )
+from shared.recap import write_recap
 
 DOCS = REPOSITORY_ROOT / "docs"
+
+# Lines of each failed step (its title and the start of its diff) repeated after nox's table.
+FAILURE_RECAP_LINES = 12
 
 
 def chapter_of(page: Path) -> tuple[Path | None, bool]:
@@ -158,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
             )
     failed = sum(len(report.failures) for report in reports)
     print(f"{len(reports)} pages, {failed} failed steps, {time.monotonic() - started:.1f}s")
+    write_recap(
+        f"{report.page}: FAILED {line}"
+        for report in reports
+        for failure in report.failures
+        for line in failure.splitlines()[:FAILURE_RECAP_LINES]
+    )
     return 1 if failed else 0
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import nox
 
 from shared.chapters import Chapter
+from shared.recap import junit_failures, write_recap
 from shared.verify.plan import ChapterPlan, verified_chapters
 from shared.verify.results import (
     all_passed,
@@ -53,7 +54,8 @@ def jobs() -> int:
 
 
 def verify_chapter(root: Path, plan: ChapterPlan, chapter: Chapter, log: Path) -> str | None:
-    """Install and run the battery for one chapter, its output to ``log``.
+    """Install and run the battery for one chapter, its output to ``log`` (and its cases to a
+    JUnit report beside it).
 
     ``None`` when the battery ran (failed cases are the table's business), else what broke.
     """
@@ -63,7 +65,7 @@ def verify_chapter(root: Path, plan: ChapterPlan, chapter: Chapter, log: Path) -
         ["uv", "venv", "--quiet", "--allow-existing", str(venv)],
         ["uv", "pip", "install", "--quiet", "--python", str(python),
          "-e", f"{chapter.path}[test]", *BATTERY_TOOLS],
-        [str(python), "-m", "pytest",
+        [str(python), "-m", "pytest", f"--junitxml={log.with_suffix('.xml')}",
          "-c", str(root / "shared" / "verify" / "battery" / "pytest.ini"),
          str(root / "shared" / "verify" / "battery")],
     ]  # fmt: skip
@@ -128,6 +130,9 @@ def run_battery(session: nox.Session, chapters: list[Chapter], root: Path) -> No
     if notes := render_notes(results):
         print(f"\nNotes:\n{notes}", flush=True)
     session.log(f"verify: {len(plans)} chapters in {time.monotonic() - started:.0f} s")
+    if broken or not all_passed(results, plans):
+        cases = [line for plan in plans for line in junit_failures(logs / f"{plan.name}.xml")]
+        write_recap([*broken, *cases] or ["a chapter left a section out: see the verify table"])
     if broken:
         session.error(f"verify: the battery could not run: {'; '.join(broken)}")
     if not all_passed(results, plans):
