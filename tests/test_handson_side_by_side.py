@@ -105,3 +105,25 @@ def test_an_unknown_page_is_one_line_naming_the_pages_there_are(capsys):
     assert exit.value.code == 2
     assert "no page 'ch99'" in error
     assert "ch06" in error
+
+
+def test_failed_steps_are_recapped_for_the_end_of_the_log(monkeypatch, tmp_path):
+    failed = Report(
+        "chapters/ch06.md", failures=["--- ch06.md:784:1 $ pytest (page)\n+++ (this run)"]
+    )
+    passed = Report("chapters/ch05.md")
+    monkeypatch.setattr(
+        "shared.handson.__main__.run_side_by_side",
+        lambda pages, jobs, run_one: [
+            (page, report) for page, report in zip(pages, [failed, passed], strict=True)
+        ],
+    )
+    recap = tmp_path / "recap.txt"
+    monkeypatch.setenv("NEODYME_SESSION_RECAP", str(recap))
+
+    assert main(["ch06", "ch05"]) == 1
+
+    assert recap.read_text().splitlines() == [
+        "chapters/ch06.md: FAILED --- ch06.md:784:1 $ pytest (page)",
+        "  +++ (this run)",
+    ]

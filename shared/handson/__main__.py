@@ -163,10 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = sum(len(report.failures) for report in reports)
     print(f"{len(reports)} pages, {failed} failed steps, {time.monotonic() - started:.1f}s")
     write_recap(
-        f"{report.page}: FAILED {line}"
+        f"{report.page}: FAILED {line}" if number == 0 else f"  {line}"
         for report in reports
         for failure in report.failures
-        for line in failure.splitlines()[:FAILURE_RECAP_LINES]
+        for number, line in enumerate(failure.splitlines()[:FAILURE_RECAP_LINES])
     )
     return 1 if failed else 0
 
