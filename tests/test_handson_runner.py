@@ -364,3 +364,64 @@ def test_sigterm_to_the_runner_stops_the_servers_it_started(terminal, tmp_path):
 
     assert runner.wait(60) == 128 + signal.SIGTERM
     assert not alive(server_pid)
+
+
+SUITE_PAGE = """
+<!-- handson: suite -->
+
+```console
+$ export MARK=suite
+$ pytest -q -p no:cacheprovider
+..F                                                                      [100%]
+2 passed, 1 failed in 0.01s
+$ echo $MARK
+suite
+```
+"""
+
+
+def write_suite(terminal: Terminal, tests: int) -> None:
+    """A project of ``tests`` tests in the terminal's folder (the last fails), and ``pytest``."""
+    folder = terminal.root / "chapter"
+    body = "".join(f"def test_{n}():\n    assert {n} < {tests - 1}\n" for n in range(tests))
+    (folder / "test_sample.py").write_text(body)
+    shim = terminal.root / "bin" / "pytest"
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m pytest "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+
+
+def test_a_suite_step_is_checked_against_what_pytest_collects(terminal):
+    write_suite(terminal, 3)
+
+    report = run(terminal, SUITE_PAGE)
+
+    assert report.failures == []
+    assert (report.executed, report.checked, report.collected) == (2, 3, 1)
+
+
+def test_a_suite_step_that_no_longer_matches_the_collection_fails(terminal):
+    write_suite(terminal, 4)
+
+    report = run(terminal, SUITE_PAGE)
+
+    [failure] = report.failures
+    assert "the page shows 3 results; pytest collects 4 tests" in failure
+
+
+def test_with_run_suites_a_suite_step_runs_for_real(terminal):
+    """How --accept refreshes such a page: the step runs, and its real output is compared."""
+    write_suite(terminal, 3)
+    report = Report(page="fixture.md")
+
+    for block in extract_blocks(SUITE_PAGE, whole_page=True):
+        run_block(terminal, block, report, "fixture.md", run_suites=True)
+
+    assert (report.executed, report.collected) == (3, 0)
+    [failure] = report.failures  # a real run prints its failure, which the page leaves out
+    assert "+FAILED test_sample.py::test_2 - assert 2 < 2" in failure
+
+
+def test_a_suite_marker_on_a_block_that_runs_no_suite_is_a_mistake(terminal):
+    report = run(terminal, "<!-- handson: suite -->\n\n```console\n$ pytest -q | tail -1\n```\n")
+
+    assert report.failures[0] == "fixture.md:3: a suite block, but no step runs pytest alone"

@@ -7,6 +7,8 @@ page (the closing note's numbers), the steps not executed with their reasons, an
 each step whose output differs from the page; exits 1 if any step failed. With ``--accept``, a
 failed command whose whole output the page shows (no ``…``, no ``mask``, not a server's startup)
 gets this run's output written into the page instead: the git diff is then the thing to review.
+A step that runs the chapter's whole suite (a ``suite`` block) is checked against what pytest
+collects, unless ``--run-suites`` or ``--accept`` runs it.
 Interrupted (Ctrl+C, SIGTERM, SIGHUP), it still stops the servers and the shells of the pages
 it was running.
 
@@ -80,7 +82,9 @@ def blocks_of(page: Path) -> list[Block]:
     return extract_blocks(page.read_text(), chapter_of(page)[1])
 
 
-def run(page: Path, ports: PortLocks | None = None, keep: Path | None = None) -> Report:
+def run(
+    page: Path, ports: PortLocks | None = None, keep: Path | None = None, run_suites: bool = False
+) -> Report:
     chapter, whole_page = chapter_of(page)
     if chapter is None:
         raise SystemExit(f"{page}: not a chapter page, and no <!-- handson-page: chapter=chNN -->")
@@ -90,7 +94,7 @@ def run(page: Path, ports: PortLocks | None = None, keep: Path | None = None) ->
     also = page_options(text).get("also", "")
     others = [REPOSITORY_ROOT / "chapters" / name for name in also.split(",") if name]
     blocks = extract_blocks(text, whole_page)
-    return run_page(page, blocks, chapter, report, keep, others, ports)
+    return run_page(page, blocks, chapter, report, keep, others, ports, run_suites)
 
 
 def run_side_by_side(
@@ -141,13 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--accept",
         action="store_true",
-        help="write what failed commands really printed into the page (then review git diff)",
+        help="write what failed commands really printed into the page (then review git diff); "
+        "implies --run-suites",
+    )
+    parser.add_argument(
+        "--run-suites",
+        action="store_true",
+        help="run the whole-suite steps (blocks marked suite) instead of checking them against "
+        "pytest's collection",
     )
     args = parser.parse_args(argv)
     pages = args.pages or default_pages()
     started = time.monotonic()
     reports = []
-    run_one = partial(run, keep=args.keep)
+    run_one = partial(run, keep=args.keep, run_suites=args.run_suites or args.accept)
     for page, report in run_side_by_side(pages, args.jobs, run_one):
         reports.append(report)
         print(report.summary(), flush=True)

@@ -25,6 +25,11 @@ Options, several may share one comment:
     The server-log lines may appear in any order (several processes write them).
 ``mask="regex"``
     Mask what the regular expression matches, in this block only, on both sides.
+``suite``
+    The block's ``pytest`` step runs the chapter's whole suite, which the chapter's own nox
+    session runs anyway: it is checked against what pytest collects (files, counts, summary;
+    ``shared.handson.suite``) instead of run, unless the runner is given ``--run-suites`` or
+    ``--accept``.
 ``needs="program ..."``
     Programs the block runs beyond Python, curl and the shell (``jq``, ``sqlite3``, ``psql``,
     ``redis-cli``), ``postgresql`` for a server on 127.0.0.1:5432 and ``redis`` for one on
@@ -59,6 +64,7 @@ KNOWN_OPTIONS = {
     "unordered",
     "mask",
     "needs",
+    "suite",
 }
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from shared.handson.compare import contains_in_order, diff, lines_match, mask, shown_pids, trim
 from shared.handson.extract import Block, Command
+from shared.handson.suite import COLLECT_ONLY, collected, is_suite_command, problems
 
 SERVER = re.compile(r"^(\w+=\S+ )*(uvicorn |python3? -m neodyme serve\b|nox -s serve\b)")
 # A server started with a trailing "&" runs in the background of the reader's own terminal.
@@ -73,6 +74,7 @@ class Report:
     included_listings: int = 0
     executed: int = 0
     checked: int = 0
+    collected: int = 0  # suite runs checked against pytest's collection instead of run
     not_executed: list[tuple[int, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     # For --accept: the page line of each failed command whose whole output the page shows,
@@ -82,9 +84,10 @@ class Report:
 
     def summary(self) -> str:
         skipped = sum(count for count, _ in self.not_executed)
+        suites = f", {self.collected} suite runs collected" if self.collected else ""
         return (
             f"{self.page}: {self.included_listings} included listings, "
-            f"{self.executed} steps executed ({self.checked} outputs checked), "
+            f"{self.executed} steps executed ({self.checked} outputs checked){suites}, "
             f"{skipped} not executed, {len(self.failures)} failed, {self.seconds:.1f}s"
         )
 
@@ -362,8 +365,13 @@ def run_block(
     report: Report,
     where: str,
     server_stopped: Callable[[], None] = lambda: None,
+    run_suites: bool = False,
 ) -> None:
-    """Run one block's steps and compare their output; failures go into the report."""
+    """Run one block's steps and compare their output; failures go into the report.
+
+    A ``suite`` block's pytest step is checked against pytest's collection unless
+    ``run_suites``.
+    """
     options = block.options
     if "skip" in options:
         report.not_executed.append((block.step_count, f"{where}: {options['skip']}"))
@@ -388,8 +396,28 @@ def run_block(
         return
     if block.log:
         check_server_log(terminal, block, report, where, extra)
+    if "suite" in options and not any(is_suite_command(c.text) for c in block.commands):
+        report.failures.append(f"{where}: a suite block, but no step runs pytest alone")
     for command in block.commands:
-        run_command(terminal, command, report, f"{where}:{command.line - block.line}", options)
+        step = f"{where}:{command.line - block.line}"
+        if "suite" in options and not run_suites and is_suite_command(command.text):
+            check_suite(terminal, command, report, step)
+        else:
+            run_command(terminal, command, report, step, options)
+
+
+def check_suite(terminal: Terminal, command: Command, report: Report, where: str) -> None:
+    """A whole-suite run the chapter's session makes anyway: compared with what pytest collects."""
+    status, output = terminal.run(f"{terminal.substitute(command.text)} {COLLECT_ONLY}")
+    report.collected += 1
+    report.checked += 1
+    ids, deselected = collected(output)
+    if status != 0 or not ids:
+        failure = f"{where} $ {command.text}: collecting the suite exited {status}"
+        report.failures.append(failure + printed(output))
+    elif found := problems(command.expected, ids, deselected):
+        failure = f"{where} $ {command.text} (against what pytest collects): "
+        report.failures.append(failure + "; ".join(found))
 
 
 def run_script(terminal: Terminal, script: str, report: Report, where: str) -> None:
@@ -519,7 +547,12 @@ class PortLocks:
 
 
 def run_blocks(
-    terminal: Terminal, blocks: list[Block], report: Report, page: str, ports: PortLocks
+    terminal: Terminal,
+    blocks: list[Block],
+    report: Report,
+    page: str,
+    ports: PortLocks,
+    run_suites: bool = False,
 ) -> None:
     """Run the page's blocks in order, holding its ports while its servers may be running.
 
@@ -544,7 +577,8 @@ def run_blocks(
                 ports.acquire(page_ports, terminal)
                 holding = True
             try:
-                run_block(terminal, block, report, f"{page}:{block.line}", release_when_done)
+                where = f"{page}:{block.line}"
+                run_block(terminal, block, report, where, release_when_done, run_suites)
             except StepFailed as failure:
                 report.failures.append(f"{page}:{block.line}: {failure}")
                 break
@@ -563,6 +597,7 @@ def run_page(
     keep: Path | None = None,
     also: list[Path] = (),
     ports: PortLocks | None = None,
+    run_suites: bool = False,
 ) -> Report:
     """Run ``blocks`` (from ``page``) against a fresh, installed copy of ``chapter``.
 
@@ -582,7 +617,7 @@ def run_page(
         except BaseException:
             terminal.close()
             raise
-        run_blocks(terminal, blocks, report, page.name, ports or PortLocks())
+        run_blocks(terminal, blocks, report, page.name, ports or PortLocks(), run_suites)
     finally:
         if keep is None:
             shutil.rmtree(root.parent, ignore_errors=True)
