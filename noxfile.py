@@ -80,7 +80,8 @@ def session(*args, **kwargs):
 
 def run_pytest(session: nox.Session, *arguments: str, **options) -> None:
     """Run pytest; if it fails, its failed tests are listed again after the closing table."""
-    report = Path(session.create_tmp()) / "junit.xml"
+    report = ROOT / ".nox" / "junit" / f"{session.name}.xml"  # absolute: sessions chdir
+    report.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
     try:
         session.run("pytest", f"--junitxml={report}", *arguments, **options)
