@@ -5,14 +5,17 @@ occurrences, shows its traceback with local variables, and says when it first ap
 which release. ``sentry-sdk`` is an optional extra (``pip install "neodyme[sentry]"``), so an
 installation that does not use it carries none of it.
 
-Sentry is wired through the standard library's ``logging`` only (its default integrations):
-every record at ERROR with a traceback, such as the one the 500 handler writes, becomes an
-event. The framework integrations that would patch FastAPI and Starlette stay off: the events
-are exactly the errors the log shows, and nothing changes how a request is served. Sentry's
-defaults send no personal data (IP addresses, cookies, request bodies); each event is tagged
-with the request id, the route and the user id, the keys that lead back to the logs.
+Sentry is wired through the standard library's ``logging`` only: every record at ERROR, such
+as the one the 500 handler writes with its traceback, becomes an event. That integration is
+named, with its level, rather than left to the defaults, which sentry-sdk 3 changed: it sends
+no event for a log record unless told from which level. The framework integrations that would
+patch FastAPI and Starlette stay off: the events are exactly the errors the log shows, and
+nothing changes how a request is served. Sentry's defaults send no personal data (IP addresses,
+cookies, request bodies); each event is tagged with the request id, the route and the user id,
+the keys that lead back to the logs.
 """
 
+import logging
 from typing import Any
 
 from neodyme import __version__
@@ -26,6 +29,7 @@ def configure_error_tracking(settings: Settings) -> None:
         return
     try:
         import sentry_sdk
+        from sentry_sdk.integrations.logging import LoggingIntegration
     except ImportError:
         raise ConfigurationError(
             "NEODYME_SENTRY_DSN is set but sentry-sdk is not installed: "
@@ -36,6 +40,7 @@ def configure_error_tracking(settings: Settings) -> None:
         environment=settings.environment,
         release=f"neodyme@{__version__}",
         auto_enabling_integrations=False,
+        integrations=[LoggingIntegration(event_level=logging.ERROR)],
         before_send=tag_with_request,
     )
 
