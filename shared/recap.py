@@ -24,10 +24,12 @@ def write_recap(lines: Iterable[str]) -> None:
 
 def junit_failures(report: Path) -> list[str]:
     """The failed and errored tests of a pytest JUnit XML report, one line each."""
-    if not report.exists():
+    try:
+        cases = ElementTree.parse(report).iter("testcase")
+    except (OSError, ElementTree.ParseError):  # none written, or cut short by a killed run
         return []
     lines = []
-    for case in ElementTree.parse(report).iter("testcase"):
+    for case in cases:
         for problem in (*case.iter("failure"), *case.iter("error")):
             message = (problem.get("message") or "").strip().splitlines()
             first = message[0][:160] if message else ""
