@@ -29,6 +29,7 @@ from pathlib import Path
 
 from shared.handson.compare import contains_in_order, diff, lines_match, mask, shown_pids, trim
 from shared.handson.extract import Block, Command
+from shared.handson.leftovers import undoing
 from shared.handson.suite import COLLECT_ONLY, collected, is_suite_command, problems
 
 SERVER = re.compile(r"^(\w+=\S+ )*(uvicorn |python3? -m neodyme serve\b|nox -s serve\b)")
@@ -359,6 +360,23 @@ def listening_ports(blocks: list[Block]) -> set[int]:
     return ports - SERVICE_PORTS
 
 
+def clear_leftovers(terminal: Terminal, blocks: list[Block]) -> None:
+    """Remove the databases and Redis keys the page's steps create, in case a run of the page
+    was stopped before it removed them itself (``shared/handson/leftovers.py``)."""
+    undoings: dict[str, None] = {}  # in page order, each once
+    for block in blocks:
+        needs = block.options.get("needs", "")
+        if {"skip", "setup"} & block.options.keys() or missing_needs(needs):
+            continue
+        if block.language == "bash":
+            lines = logical_lines(block.script)
+        else:
+            lines = [command.text for command in block.commands]
+        undoings.update(dict.fromkeys(filter(None, map(undoing, lines))))
+    for undo in undoings:
+        terminal.run(f"{undo} > /dev/null 2>&1; true")
+
+
 def run_block(
     terminal: Terminal,
     block: Block,
@@ -572,6 +590,7 @@ def run_blocks(
             holding = False
 
     try:
+        clear_leftovers(terminal, blocks)
         for index, block in enumerate(blocks):
             if using and index == using[0]:
                 ports.acquire(page_ports, terminal)
