@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from shared.handson.__main__ import default_pages, find_page, main, run_side_by_side
+from shared.handson.__main__ import (
+    default_pages,
+    find_page,
+    main,
+    run_side_by_side,
+    start_order,
+)
 from shared.handson.extract import extract_blocks
 from shared.handson.runner import PortLocks, Report, listening_ports
 
@@ -127,3 +133,24 @@ def test_failed_steps_are_recapped_for_the_end_of_the_log(monkeypatch, tmp_path)
         "chapters/ch06.md: FAILED --- ch06.md:784:1 $ pytest (page)",
         "  +++ (this run)",
     ]
+
+
+def test_the_pages_that_run_their_tests_most_start_first(tmp_path):
+    bodies = {
+        "server.md": "```console\n$ uvicorn app\n```\n",
+        "quiet.md": "```console\n$ echo no server\n```\n",
+        "tests.md": "```console\n$ pytest -q\n$ NEODYME_X=1 pytest --lf\n```\n",
+        "collected.md": "<!-- handson: suite -->\n```console\n$ pytest\n```\n",
+    }
+    pages = []
+    for name, body in bodies.items():
+        (tmp_path / name).write_text(f"<!-- handson-page: chapter=ch01 -->\n{body}")
+        pages.append(tmp_path / name)
+
+    order = [page.name for page in start_order(pages)]
+
+    assert order == ["tests.md", "quiet.md", "collected.md", "server.md"]
+
+
+def test_the_page_that_runs_its_suite_most_starts_first_in_the_book():
+    assert start_order(default_pages())[0].name == "ch09.md"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -47,6 +48,9 @@ from shared.handson.runner import (
 from shared.recap import write_recap
 
 DOCS = REPOSITORY_ROOT / "docs"
+
+# A step that runs the chapter's tests, perhaps after a variable or two.
+PYTEST_STEP = re.compile(r"^(\w+=\S+ )*pytest\b")
 
 # Lines of each failed step (its title and the start of its diff) repeated after nox's table.
 FAILURE_RECAP_LINES = 12
@@ -82,6 +86,23 @@ def blocks_of(page: Path) -> list[Block]:
     return extract_blocks(page.read_text(), chapter_of(page)[1])
 
 
+def pytest_steps(blocks: list[Block]) -> int:
+    """How many of the page's steps run its chapter's tests (a suite block's are collected)."""
+    executed = [block for block in blocks if not {"skip", "suite"} & block.options.keys()]
+    return sum(bool(PYTEST_STEP.match(c.text)) for block in executed for c in block.commands)
+
+
+def start_order(pages: list[Path]) -> list[Path]:
+    """The pages that run their tests most first: they take longest, and a long page started
+    last would run alone at the end. Then the pages that start no server, as they never wait."""
+
+    def weight(page: Path) -> tuple[int, bool]:
+        blocks = blocks_of(page)
+        return -pytest_steps(blocks), bool(listening_ports(blocks))
+
+    return sorted(pages, key=weight)
+
+
 def run(
     page: Path, ports: PortLocks | None = None, keep: Path | None = None, run_suites: bool = False
 ) -> Report:
@@ -102,13 +123,12 @@ def run_side_by_side(
 ) -> Iterator[tuple[Path, Report]]:
     """Each page with its report, as they finish, at most ``jobs`` at once.
 
-    Pages whose servers share a port take turns on it (``PortLocks``); pages that start no
-    server go first, as they never wait.
+    Pages whose servers share a port take turns on it (``PortLocks``); they start in
+    ``start_order``.
     """
     ports = PortLocks()
-    order = sorted(pages, key=lambda page: bool(listening_ports(blocks_of(page))))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        running = {pool.submit(run_one, page, ports): page for page in order}
+        running = {pool.submit(run_one, page, ports): page for page in start_order(pages)}
         try:
             for future in as_completed(running):
                 yield running[future], future.result()
