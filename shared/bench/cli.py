@@ -11,11 +11,13 @@ from shared.bench.envs import ensure_environment
 from shared.bench.errors import BenchmarkError
 from shared.bench.markdown import render_markdown
 from shared.bench.postgres import admin_url_from_environment
+from shared.bench.revision import chapter_at
 from shared.bench.runner import Benchmark, Options
 from shared.bench.scenarios import (
     CACHE_SETTING,
     MIN_CHAPTER,
     TARGET_CHAPTER,
+    against_scenarios,
     all_scenarios,
     has_cache,
 )
@@ -28,6 +30,9 @@ QUICK = {"rounds": 2, "duration": 1, "warmup": 1, "todos": 100}
 RESULTS_DIR = REPOSITORY_ROOT / "benchmarks"
 QUICK_RESULTS_DIR = REPOSITORY_ROOT / "build" / "bench-quick"
 """A smoke run never overwrites the committed results unless ``--output`` says so."""
+AGAINST_DIR = REPOSITORY_ROOT / "build" / "bench-against"
+"""``--against``: the chapters exported from other revisions, and the results (unless
+``--output``); a comparison with the past is a check, not the book's figures."""
 
 
 def positive(text: str) -> int:
@@ -55,6 +60,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(results in benchmarks/graph)",
     )
     parser.add_argument("--chapter", help="the chapter under test (default: the newest)")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="compare the chapter with itself at git revision REV instead (the same requests on "
+        "both sides; below 0.95 a change cost more than 5 %%)",
+    )
     parser.add_argument("--rounds", type=positive, help="A/B rounds per scenario (default 5)")
     parser.add_argument("--duration", type=positive, help="seconds per side and round (default 10)")
     parser.add_argument("--warmup", type=positive, help="discarded seconds per side (default 3)")
@@ -91,7 +102,12 @@ def build_options(args: argparse.Namespace) -> Options:
             "so the cache scenarios are left out",
             file=sys.stderr,
         )
-    available = {scenario.name: scenario for scenario in all_scenarios(subject, previous)}
+    if args.against:
+        previous = chapter_at(args.against, subject, AGAINST_DIR)
+        scenarios = against_scenarios(subject, previous)
+    else:
+        scenarios = all_scenarios(subject, previous)
+    available = {scenario.name: scenario for scenario in scenarios}
     unknown = sorted(set(args.scenario or []) - set(available))
     if unknown:
         raise BenchmarkError(
@@ -114,6 +130,12 @@ def build_options(args: argparse.Namespace) -> Options:
         quick=args.quick,
         note=args.note,
     )
+
+
+def default_output(args: argparse.Namespace) -> Path:
+    if args.against:
+        return AGAINST_DIR
+    return QUICK_RESULTS_DIR if args.quick else RESULTS_DIR
 
 
 def read_results(path: Path) -> dict:
@@ -160,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             print(render_markdown(read_results(args.render)))
             return 0
         if args.graph:
+            if args.against:
+                raise BenchmarkError("--against compares a chapter's requests, not --graph")
             return run_graph_benchmark(args)
         options = build_options(args)
         if args.list:
@@ -170,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
-    output = args.output or (QUICK_RESULTS_DIR if args.quick else RESULTS_DIR)
+    output = args.output or default_output(args)
     print(write_results(results, output))
     print(f"bench: results in {output}")
     return 0

@@ -60,6 +60,8 @@ def with_redis_database(url: str, offset: int) -> str:
 class Options:
     subject: Chapter
     previous: Chapter | None
+    """What the subject is compared with: the chapter before it, or (``--against``) the subject
+    as it was at another revision."""
     scenarios: list[Scenario]
     rounds: int
     load: Load
@@ -105,15 +107,14 @@ class Benchmark:
 
     def chapter_variants(self) -> dict[str, tuple[Chapter, int, dict[str, str]]]:
         """App key -> (chapter, workers, extra settings)."""
-        subject, previous = self.options.subject, self.options.previous
-        cache_off = CACHE_OFF if has_cache(subject) else {}
-        variants = {
-            subject.name: (subject, 1, {}),
-            f"{subject.name}-2-workers": (subject, 2, cache_off),
-            f"{subject.name}-cache-off": (subject, 1, cache_off),
-        }
-        if previous is not None:
-            variants[previous.name] = (previous, 1, {})
+        variants = {}
+        for chapter in filter(None, (self.options.subject, self.options.previous)):
+            cache_off = CACHE_OFF if has_cache(chapter) else {}
+            variants |= {
+                chapter.name: (chapter, 1, {}),
+                f"{chapter.name}-2-workers": (chapter, 2, cache_off),
+                f"{chapter.name}-cache-off": (chapter, 1, cache_off),
+            }
         return variants
 
     def run(self) -> dict:

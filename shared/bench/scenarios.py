@@ -139,3 +139,31 @@ def all_scenarios(subject: Chapter, previous: Chapter | None) -> list[Scenario]:
         ),
     ]
     return scenarios
+
+
+AGAINST_TARGET = 0.95
+"""A refactoring may cost at most 5 % of any request's throughput."""
+
+
+def against_scenarios(subject: Chapter, baseline: Chapter) -> list[Scenario]:
+    """The subject against itself at another revision (``--against``): the same request on
+    both sides, so a ratio under 1 is what the changes since that revision cost."""
+    # name, what is requested, the path, whether signed in, the app variant and its label
+    requests = [("health", "`/health`", "/health", False, "", "")]
+    if has_cache(subject) and has_cache(baseline):
+        requests += [
+            ("users-me", "`users/me`, cache off", USERS_ME_PATH, True, "-cache-off", ", cache off"),
+            ("users-me-cached", "`users/me`, cache on", USERS_ME_PATH, True, "", ", cache on"),
+        ]
+    else:
+        requests.append(("users-me", "`users/me`", USERS_ME_PATH, True, "", ""))
+    requests.append(("todos", "`todos?limit=20`", TODOS_PATH, True, "", ""))
+    scenarios = []
+    for name, what, path, signed, variant, label in requests:
+        a, b = (
+            Side(f"{chapter.name}{variant}", f"{chapter.name} GET {path}{label}", path, signed)
+            for chapter in (subject, baseline)
+        )
+        title = f"{what}, {subject.name} vs {baseline.name}"
+        scenarios.append(Scenario(name, title, a, b, target=Target(AGAINST_TARGET, subject.name)))
+    return scenarios
