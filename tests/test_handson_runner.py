@@ -468,3 +468,41 @@ def test_a_database_left_by_a_stopped_run_is_dropped_before_the_page_runs_again(
     assert report.failures == []
     assert report.executed == 3
     assert list(databases.iterdir()) == []
+
+
+# A server writes its log just after it has answered: the record can come after the next step.
+WRITTEN_LATER = """
+```bash
+(sleep 1; echo '{"event": "request"}' > server.log) &
+```
+
+<!-- handson: OPTIONS -->
+
+```console
+$ cat server.log
+{"event": "request"}
+```
+"""
+
+
+def test_an_eventually_step_waits_for_what_a_server_writes_after_it_answered(terminal):
+    report = run(terminal, WRITTEN_LATER.replace("OPTIONS", "eventually"))
+
+    assert report.failures == []
+    assert report.executed == 2
+
+
+def test_without_eventually_the_same_step_fails_on_what_is_not_there_yet(terminal):
+    report = run(terminal, WRITTEN_LATER.replace("OPTIONS", 'mask="never"'))
+
+    assert len(report.failures) == 1
+    assert "cat server.log" in report.failures[0]
+
+
+def test_an_eventually_block_may_only_read(terminal):
+    page = "<!-- handson: eventually -->\n```console\n$ curl -s -X POST localhost:1/users\n```\n"
+
+    report = run(terminal, page)
+
+    assert report.executed == 0
+    assert report.failures == ["fixture.md:2: an eventually block runs its steps again: only reads"]

@@ -30,6 +30,10 @@ Options, several may share one comment:
     session runs anyway: it is checked against what pytest collects (files, counts, summary;
     ``shared.handson.suite``) instead of run, unless the runner is given ``--run-suites`` or
     ``--accept``.
+``eventually``
+    The block reads what a server writes just after it has answered (its log): a step whose
+    output does not match the page yet runs again, for up to half a minute, as a reader's pause
+    would let it. Such a block may only read: no ``curl``, no server.
 ``needs="program ..."``
     Programs the block runs beyond Python, curl and the shell (``jq``, ``sqlite3``, ``psql``,
     ``redis-cli``), ``postgresql`` for a server on 127.0.0.1:5432 and ``redis`` for one on
@@ -65,6 +69,7 @@ KNOWN_OPTIONS = {
     "mask",
     "needs",
     "suite",
+    "eventually",
 }
 
 

@@ -414,6 +414,9 @@ def run_block(
         return
     if block.log:
         check_server_log(terminal, block, report, where, extra)
+    if "eventually" in options and any(writes(c.text) for c in block.commands):
+        report.failures.append(f"{where}: an eventually block runs its steps again: only reads")
+        return
     if "suite" in options and not any(is_suite_command(c.text) for c in block.commands):
         report.failures.append(f"{where}: a suite block, but no step runs pytest alone")
     for command in block.commands:
@@ -507,6 +510,8 @@ def run_command(
     else:
         _, output = terminal.run(text)
         check = None
+        if "eventually" in options:
+            output = run_until_shown(terminal, text, command.expected, extra, output)
     report.executed += 1
     expected = [mask(line, extra) for line in trim(command.expected)]
     actual = [mask(line, extra) for line in output]
@@ -519,6 +524,25 @@ def run_command(
         shortened = any("…" in line or line.strip() == "..." for line in command.expected)
         if check is None and not extra and not shortened:
             report.outputs[command.line] = output
+
+
+def writes(command: str) -> bool:
+    """Whether a step may change something: it sends a request or starts a server."""
+    return "curl" in command or bool(SERVER.match(command))
+
+
+def run_until_shown(
+    terminal: Terminal, text: str, expected: list[str], extra, output: list[str]
+) -> list[str]:
+    """An ``eventually`` step: run again until it prints what the page shows, or time is up."""
+    wanted = [mask(line, extra) for line in trim(expected)]
+    deadline = time.monotonic() + LOG_WAIT
+    while time.monotonic() < deadline:
+        if lines_match(wanted, [mask(line, extra) for line in output]):
+            break
+        time.sleep(0.2)
+        _, output = terminal.run(text)
+    return output
 
 
 def printed(output: list[str]) -> str:
