@@ -21,7 +21,7 @@ def test_each_way_a_page_creates_something_has_its_undoing():
     assert undoing("curl -s localhost:8000/health") is None
 
 
-def test_the_pages_that_create_databases_are_the_ones_undone():
+def test_the_pages_that_create_something_in_the_services_are_the_ones_undone():
     creating = {}
     for page in sorted(PAGES.glob("*.md")):
         for block in extract_blocks(page.read_text(), whole_page=True):

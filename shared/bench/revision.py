@@ -27,13 +27,10 @@ def chapter_at(revision: str, chapter: Chapter, directory: Path) -> Chapter:
     target = directory / name
     if not (target / "pyproject.toml").is_file():
         folder = chapter.path.relative_to(REPOSITORY_ROOT).as_posix()
-        try:
-            archive = git("archive", "--format=tar", commit, folder)
+        try:  # REV:folder archives the folder's contents, without the path to it
+            archive = git("archive", "--format=tar", f"{commit}:{folder}")
         except BenchmarkError:
             raise BenchmarkError(f"--against: {folder} does not exist at {commit}") from None
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            for member in tar.getmembers():
-                member.name = member.name.removeprefix(f"{folder}/")
-            members = [member for member in tar.getmembers() if member.name != folder]
-            tar.extractall(target, members=members, filter="data")
+            tar.extractall(target, filter="data")
     return Chapter(name=name, number=chapter.number, path=target, track=chapter.track)

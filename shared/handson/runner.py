@@ -363,7 +363,6 @@ def listening_ports(blocks: list[Block]) -> set[int]:
 def clear_leftovers(terminal: Terminal, blocks: list[Block]) -> None:
     """Remove the databases and Redis keys the page's steps create, in case a run of the page
     was stopped before it removed them itself (``shared/handson/leftovers.py``)."""
-    undoings: dict[str, None] = {}  # in page order, each once
     for block in blocks:
         needs = block.options.get("needs", "")
         if {"skip", "setup"} & block.options.keys() or missing_needs(needs):
@@ -372,9 +371,9 @@ def clear_leftovers(terminal: Terminal, blocks: list[Block]) -> None:
             lines = logical_lines(block.script)
         else:
             lines = [command.text for command in block.commands]
-        undoings.update(dict.fromkeys(filter(None, map(undoing, lines))))
-    for undo in undoings:
-        terminal.run(f"{undo} > /dev/null 2>&1; true")
+        for line in lines:
+            if undo := undoing(line):
+                terminal.run(f"{undo} > /dev/null 2>&1; true")
 
 
 def run_block(
