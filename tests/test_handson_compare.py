@@ -36,6 +36,14 @@ def test_volatile_parts_are_masked_on_both_sides():
     assert [mask(line) for line in page] == [mask(line) for line in run]
 
 
+def test_pytest_plugins_match_in_any_order_but_not_in_any_number():
+    page = "plugins: asyncio-1.5.0, anyio-4.16.0, cov-7.0.0"
+
+    assert mask(page) == mask("plugins: cov-7.1.0, anyio-4.16.0, asyncio-1.5.0")
+    assert mask(page) != mask("plugins: anyio-4.16.0, asyncio-1.5.0")
+    assert mask(page) != mask("plugins: anyio-4.16.0, asyncio-1.5.0, cov-7.0.0, xdist-3.8.0")
+
+
 def test_what_a_reader_checks_is_not_masked():
     assert mask('{"id":1} 201') != mask('{"id":2} 201')
     assert mask("HTTP/1.1 200 OK") != mask("HTTP/1.1 500 Internal Server Error")

@@ -2,10 +2,10 @@
 
 The same small set of masks applies to every page and to both sides: what differs from one run
 to the next (dates, hashes, tokens, process ids, ports, durations, measured milliseconds,
-object addresses, version numbers in pytest's header) becomes a placeholder, and everything
-else must match exactly. The page may also shorten what it shows with ``…``: inside a line it
-stands for any text, and a line that is only ``…`` (or ``...``), indented or not, stands for any
-number of lines.
+object addresses, version numbers in pytest's header) becomes a placeholder, pytest's plugins
+are sorted, and everything else must match exactly. The page may also shorten what it shows
+with ``…``: inside a line it stands for any text, and a line that is only ``…`` (or ``...``),
+indented or not, stands for any number of lines.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ BANNER = re.compile(r"^=+ (.*?) =+$")
 # pytest's header names the versions of Python, pytest and its plugins.
 VERSIONED_LINE = re.compile(r"^(platform |plugins: )")
 VERSION = re.compile(r"\d+\.\d+(\.\d+)*")
+# pytest lists its plugins in the order the file system lists the installed packages (ext4 and
+# tmpfs differ): which plugins, not their order, is what a reader checks.
+PLUGINS = "plugins: "
 ANY_LINES = {"…", "..."}
 
 
@@ -73,6 +76,8 @@ def mask(line: str, extra: list[re.Pattern[str]] = ()) -> str:
     line = BANNER.sub(r"== \1 ==", line)
     if VERSIONED_LINE.match(line):
         line = VERSION.sub("<V>", line)
+    if line.startswith(PLUGINS):
+        line = PLUGINS + ", ".join(sorted(line.removeprefix(PLUGINS).split(", ")))
     return line
 
 

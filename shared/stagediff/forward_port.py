@@ -66,8 +66,11 @@ def git(repository: Path, *arguments: str) -> bytes:
         ["git", "--literal-pathspecs", *arguments], cwd=repository, capture_output=True
     )
     if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise GitError(message[-1] if message else f"git {arguments[0]} failed")
+        lines = result.stderr.decode(errors="replace").strip().splitlines()
+        # git's "fatal:" line says what went wrong; what follows it, if anything, is a detail
+        # ("Stopping at filesystem boundary ..." when the search for a repository ends at a mount).
+        fatal = [line for line in lines if line.startswith("fatal: ")]
+        raise GitError((fatal or lines or [f"git {arguments[0]} failed"])[-1])
     return result.stdout
 
 

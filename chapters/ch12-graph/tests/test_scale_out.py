@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,27 +71,30 @@ def stop(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-@pytest.fixture
-def two_servers(database_url, redis_settings, tmp_path):
-    """Servers A and B: one database, one Redis (under this test's key prefix), trusting
-    forwarded headers from nginx only, as in compose."""
+@pytest.fixture(scope="module")
+def replicas(module_services, tmp_path_factory):
+    """Servers A and B, started once for this module's tests, as compose starts its replicas:
+    one database, one Redis, trusting forwarded headers from nginx only. They log to
+    ``a.log`` and ``b.log`` in the folder yielded with their URLs."""
+    logs = tmp_path_factory.mktemp("replicas")
     started = [
-        start_server(
-            tmp_path,
-            name,
-            database_url=database_url,
-            forwarded_allow_ips=TRUSTED_ON_LOOPBACK,
-            **redis_settings,
-        )
+        start_server(logs, name, forwarded_allow_ips=TRUSTED_ON_LOOPBACK, **module_services)
         for name in ("a", "b")
     ]
     try:
         for process, url in started:
             wait_until_ready(url, process)
-        yield [url for _, url in started]
+        yield [url for _, url in started], logs
     finally:
         for process, _ in started:
             stop(process)
+
+
+@pytest.fixture
+def two_servers(replicas, backend, request) -> list[str]:
+    """The URLs of servers A and B. Each test signs up users of its own."""
+    request.node.user_properties.append(("database", backend))
+    return replicas[0]
 
 
 def bearer(api: str, email: str) -> dict[str, str]:
@@ -221,18 +225,23 @@ def nginx(two_servers, tmp_path):
         stop(process)
 
 
-def test_nginx_spreads_requests_over_both_processes(nginx, tmp_path):
+def test_nginx_spreads_requests_over_both_processes(nginx, replicas):
     api = f"{nginx}{API_PREFIX}"
     user = user_payload()
     assert httpx.post(f"{api}/users", json=user, timeout=30).status_code == 201
     headers = bearer(api, user["email"])
+    ids = [f"spread-{uuid.uuid4().hex}" for _ in "abcd"]  # nginx passes a client's id on
 
-    statuses = [httpx.get(f"{api}/users/me", headers=headers).status_code for _ in "abcd"]
+    statuses = [
+        httpx.get(f"{api}/users/me", headers={**headers, "X-Request-ID": request_id}).status_code
+        for request_id in ids
+    ]
 
     assert statuses == [200] * 4
+    _, logs = replicas
     for log in ("a.log", "b.log"):
-        records = [json.loads(line) for line in (tmp_path / log).read_text().splitlines()]
-        assert any(record.get("path") == f"{API_PREFIX}/users/me" for record in records)
+        records = [json.loads(line) for line in (logs / log).read_text().splitlines()]
+        assert any(record.get("request_id") in ids for record in records)
 
 
 def test_nginx_keeps_the_metrics_off_the_public_side(nginx):

@@ -14,6 +14,8 @@ run, and every test leaves it empty again:
 - ``sign_up``, ``log_in``, ``ada``, ``grace``, ``admin``: people to act as.
 - ``logs``: the JSON log lines written during the test.
 - ``redis_settings``: the test Redis, under a key prefix of the test's own.
+- ``module_services`` (per test module and backend): a database and a Redis key prefix for the
+  servers a module starts once for all its tests.
 """
 
 import asyncio
@@ -182,9 +184,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     )
 
 
-@pytest.fixture
-def redis_settings() -> Iterator[dict[str, str]]:
-    """``NEODYME_TEST_REDIS_URL`` with a key prefix of this test's own; its keys go afterwards.
+@contextmanager
+def redis_under_new_prefix() -> Iterator[dict[str, str]]:
+    """``NEODYME_TEST_REDIS_URL`` with a key prefix of its own; its keys go afterwards.
 
     Without the variable the test is skipped (a failure under ``NEODYME_REQUIRE_SERVICES=1``,
     see ``pytest_configure``).
@@ -197,6 +199,22 @@ def redis_settings() -> Iterator[dict[str, str]]:
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
             client.delete(*keys)
+
+
+@pytest.fixture
+def redis_settings() -> Iterator[dict[str, str]]:
+    with redis_under_new_prefix() as settings:
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def module_services(backend: str, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A migrated database and a Redis key prefix, never emptied: ids never repeat, so nothing
+    a long-running server cached for one test can answer another."""
+    directory = tmp_path_factory.mktemp(backend)
+    with new_database(backend, directory) as url, redis_under_new_prefix() as redis_settings:
+        Migrations(url).upgrade_now("head")
+        yield {"database_url": url, **redis_settings}
 
 
 @pytest.fixture
