@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.stagediff import forward_port
 from shared.stagediff.cli import forward_port_main
 from shared.stagediff.patch import Outcome, apply_hunks, make_hunks
 
@@ -285,6 +286,22 @@ def test_outside_a_git_repository_is_a_bad_argument(tmp_path, capsys):
     assert forward_port_main(["ch01", "--root", str(tmp_path)]) == 2
 
     assert "not a git repository" in capsys.readouterr().err
+
+
+def test_a_git_error_says_what_went_wrong_not_the_detail_after_it(tmp_path, monkeypatch):
+    # Where the search for a repository ends at a mount point (a tmpfs), git adds a line.
+    stderr = (
+        b"fatal: not a git repository (or any parent up to mount point /dev/shm)\n"
+        b"Stopping at filesystem boundary (GIT_DISCOVERY_ACROSS_FILESYSTEM not set).\n"
+    )
+    monkeypatch.setattr(
+        subprocess,
+        "run",
+        lambda *args, **kwargs: subprocess.CompletedProcess(args, 128, b"", stderr),
+    )
+
+    with pytest.raises(forward_port.GitError, match=r"^fatal: not a git repository"):
+        forward_port.git(tmp_path, "rev-parse", "--show-toplevel")
 
 
 def test_through_stops_at_the_named_chapter(repository, capsys):
