@@ -212,6 +212,22 @@ def redis_under_new_prefix() -> Iterator[dict[str, str]]:
             client.delete(*keys)
 
 
+@pytest.fixture
+def redis_settings() -> Iterator[dict[str, str]]:
+    with redis_under_new_prefix() as settings:
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def module_services(backend: str, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A migrated database and a Redis key prefix, never emptied: ids never repeat, so nothing
+    a long-running server cached for one test can answer another."""
+    directory = tmp_path_factory.mktemp(backend)
+    with new_database(backend, directory) as url, redis_under_new_prefix() as redis_settings:
+        Migrations(url).upgrade_now("head")
+        yield {"database_url": url, **redis_settings}
+
+
 @dataclass(frozen=True)
 class GraphServer:
     url: str
@@ -305,22 +321,6 @@ def graph_settings(graph_server: GraphServer, tmp_path_factory) -> Iterator[dict
             "graph_password": graph_server.password,
             "graph_database": graph_server.database,
         }
-
-
-@pytest.fixture
-def redis_settings() -> Iterator[dict[str, str]]:
-    with redis_under_new_prefix() as settings:
-        yield settings
-
-
-@pytest.fixture(scope="module")
-def module_services(backend: str, tmp_path_factory) -> Iterator[dict[str, str]]:
-    """A migrated database and a Redis key prefix, never emptied: ids never repeat, so nothing
-    a long-running server cached for one test can answer another."""
-    directory = tmp_path_factory.mktemp(backend)
-    with new_database(backend, directory) as url, redis_under_new_prefix() as redis_settings:
-        Migrations(url).upgrade_now("head")
-        yield {"database_url": url, **redis_settings}
 
 
 @pytest.fixture

@@ -94,7 +94,8 @@ def replicas(module_services, tmp_path_factory):
 def two_servers(replicas, backend, request) -> list[str]:
     """The URLs of servers A and B. Each test signs up users of its own."""
     request.node.user_properties.append(("database", backend))
-    return replicas[0]
+    urls, _ = replicas
+    return urls
 
 
 def bearer(api: str, email: str) -> dict[str, str]:
